@@ -1,0 +1,52 @@
+// Checkpoints: one LibTorch archive holding everything a run needs to continue.
+//   format      "ganforge-checkpoint-1"
+//   config      the resolved config (TOML text); image_shape {C, H, W}
+//   step        generator steps done; d_updates; nimg (real images seen by D)
+//   generator, discriminator, opt_g, opt_d   module and Adam state archives
+//   rng_noise, rng_data, data_perm, data_epoch, data_pos   every random stream and the data position
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "ganforge/config.h"
+#include "ganforge/data.h"
+#include "ganforge/models.h"
+
+namespace ganforge {
+
+struct TrainState {
+  Config cfg;
+  std::vector<int64_t> image_shape;  // {C, H, W} of the data G makes
+  models::Generator g;
+  models::Discriminator d;
+  std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
+  at::Generator noise_gen;
+  std::unique_ptr<data::BatchSampler> sampler;
+  int64_t step = 0;       // generator updates done
+  int64_t d_updates = 0;  // discriminator updates done
+  int64_t nimg = 0;       // real images shown to D
+};
+
+// Build G, D and their optimizers from the config, seeded with cfg.seed. `n_train` sizes the sampler
+// (0: no sampler, for sampling only).
+TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train);
+
+// Atomic write (temporary file, fsync, rename).
+void save_checkpoint(const std::string& path, const TrainState& state);
+// Load into a state built by make_state with the same architecture. A file that is missing, corrupt or
+// from another architecture is a UserError naming the file and the mismatch. Without a sampler only
+// the generator is needed; with `generator_only`, D and optimizers are not read.
+void load_checkpoint(const std::string& path, TrainState& state, bool generator_only = false);
+
+struct CheckpointInfo {
+  std::string config_text;           // resolved config TOML
+  std::vector<int64_t> image_shape;  // {C, H, W}
+  int64_t step = 0;
+};
+// What a checkpoint was made from, enough to rebuild its models (UserError if unreadable).
+CheckpointInfo read_checkpoint_info(const std::string& path);
+
+}  // namespace ganforge

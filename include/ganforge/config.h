@@ -1,0 +1,71 @@
+// Experiment configuration: one TOML file, overridable with `--set section.key=value`.
+// Every key is declared once in a schema (config.cpp) with its type, default, allowed values and a
+// one-line help; unknown keys, wrong types and out-of-range values are UserErrors that name the key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ganforge {
+
+struct Config {
+  std::string name = "run";  // experiment name: the config file's stem unless set
+
+  // [data]
+  std::string dataset = "mnist";  // mnist | fashion-mnist
+  std::string data_dir;           // IDX folder; empty: data/<dataset> under the project or $GANFORGE_DATA
+  int64_t batch_size = 128;
+
+  // [model]
+  std::string arch = "mlp";
+  int64_t z_dim = 100;
+  std::string noise = "normal";  // normal: z ~ N(0, 1); uniform: z ~ U(-1, 1)
+  std::vector<int64_t> g_hidden = {256, 256};
+  std::vector<int64_t> d_hidden = {256, 256};
+  std::string g_activation = "relu";
+  std::string d_activation = "relu";
+  double leaky_slope = 0.2;
+  std::string init = "torch";  // torch: PyTorch defaults; glorot: Glorot-uniform weights, zero biases
+
+  // [loss]
+  std::string g_loss = "non_saturating";  // non_saturating | minimax
+
+  // [optim] Adam (Kingma & Ba 2015)
+  double lr_g = 2e-4;
+  double lr_d = 2e-4;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+
+  // [train]
+  int64_t steps = 0;   // generator steps (iterations); 0: use epochs
+  double epochs = 0;   // passes over the training set by D's real batches; 0: use steps
+  int64_t d_steps = 1;  // k: discriminator updates per generator update
+  int64_t seed = 0;
+  int64_t log_every = 50;
+  int64_t sample_every = 500;
+  int64_t checkpoint_every = 2000;
+  int64_t keep_checkpoints = 3;
+  int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
+  int64_t threads = 0;       // intra-op threads; 0: one per core
+  std::string device = "cpu";  // cpu | cuda
+};
+
+// Load and validate a config file. Throws UserError naming file and key.
+Config load_config(const std::string& path);
+// Parse TOML text (`origin` names it in errors) on top of `base`.
+Config parse_config(const std::string& text, const std::string& origin, Config base = Config());
+// Apply one `section.key=value` override; the value is TOML (strings may omit quotes).
+void apply_override(Config& cfg, const std::string& assignment);
+// Cross-key checks (steps vs epochs, ...). Called by load/parse; call again after overrides.
+void validate(const Config& cfg);
+// The fully resolved config as TOML text (every key, defaults included), parseable by parse_config.
+std::string to_toml(const Config& cfg);
+// Every valid key with its type and help text, for `ganforge train --list-keys`.
+std::string describe_keys();
+
+// Edit distance, for "did you mean" suggestions.
+size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace ganforge

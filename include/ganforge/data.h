@@ -1,0 +1,54 @@
+// Image datasets in memory and seeded batching.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace ganforge::data {
+
+struct Dataset {
+  std::string name;
+  torch::Tensor images;  // uint8 [N, C, H, W], kept as bytes: memory grows by the data's own size only
+  torch::Tensor labels;  // int64 [N]
+  int64_t size() const { return images.size(0); }
+  std::vector<int64_t> image_shape() const { return {images.size(1), images.size(2), images.size(3)}; }
+};
+
+// Known dataset names: "mnist", "fashion-mnist".
+bool is_known(const std::string& name);
+// data/<name> under $GANFORGE_DATA if set, else under the source tree's data/ folder, else ./data.
+std::string default_dir(const std::string& name);
+// Load `split` ("train" or "test": files train-*/t10k-*-idx?-ubyte[.gz]) from `dir` (empty: default_dir).
+// Throws UserError naming the missing or malformed file.
+Dataset load(const std::string& name, const std::string& dir, const std::string& split);
+
+// uint8 [0, 255] -> float [-1, 1] and back (round to nearest, clamped).
+torch::Tensor to_signed_unit(const torch::Tensor& u8);
+torch::Tensor to_uint8(const torch::Tensor& x);
+
+// Shuffled, seeded batches. An epoch is one pass over a fresh random permutation of the N examples in
+// batches of `batch` consecutive indices; the last N % batch examples of each permutation are dropped
+// (every batch is full), so an epoch is floor(N / batch) batches.
+class BatchSampler {
+ public:
+  BatchSampler(int64_t n, int64_t batch, uint64_t seed);
+  torch::Tensor next();  // int64 [batch] indices
+  int64_t batches_per_epoch() const { return n_ / batch_; }
+  int64_t epoch() const { return epoch_; }
+  int64_t position() const { return pos_; }
+  // Everything needed to continue exactly: generator state, permutation, position.
+  torch::Tensor generator_state() const;
+  torch::Tensor permutation() const { return perm_; }
+  void restore(const torch::Tensor& generator_state, const torch::Tensor& permutation, int64_t epoch,
+               int64_t position);
+
+ private:
+  void reshuffle();
+  int64_t n_, batch_;
+  at::Generator gen_;
+  torch::Tensor perm_;
+  int64_t epoch_ = 0, pos_ = 0;
+};
+
+}  // namespace ganforge::data

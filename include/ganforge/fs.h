@@ -1,0 +1,24 @@
+// File helpers shared by every writer: nothing is ever half-written, and read errors name the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ganforge::fs {
+
+// Whole file; gunzips when the content starts with the gzip magic 1f 8b (whatever the name says).
+// Throws UserError naming the path if it is missing, unreadable, or corrupt gzip.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+// Write to `path`.tmp.<pid>, fsync, rename over `path`: readers see the old file or the new one, never a
+// partial one. gzip-compresses first when `gzip` is true. Throws UserError if the directory is not
+// writable.
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip = false);
+void write_text_atomic(const std::string& path, const std::string& text);
+
+std::vector<uint8_t> gzip_compress(const std::vector<uint8_t>& bytes);
+
+bool ends_with(const std::string& s, const std::string& suffix);
+
+}  // namespace ganforge::fs

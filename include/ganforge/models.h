@@ -1,0 +1,34 @@
+// Generator and discriminator networks, made by name from the config (`model.arch`).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ganforge/config.h"
+
+namespace ganforge::models {
+
+// G: z [N, z_dim] -> images [N, C, H, W] in [-1, 1].
+struct GeneratorImpl : torch::nn::Module {
+  virtual torch::Tensor forward(const torch::Tensor& z) = 0;
+};
+// D: images [N, C, H, W] -> logits [N] (no sigmoid: losses take logits, for numerical stability).
+struct DiscriminatorImpl : torch::nn::Module {
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+};
+using Generator = std::shared_ptr<GeneratorImpl>;
+using Discriminator = std::shared_ptr<DiscriminatorImpl>;
+
+// `image_shape` is {C, H, W}. Unknown `cfg.arch` is a UserError listing the known ones.
+Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape);
+Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape);
+
+int64_t count_parameters(const torch::nn::Module& m);
+
+// Draw `n` noise vectors with `cfg.noise` ("normal": N(0, 1); "uniform": U(-1, 1)).
+torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen);
+
+}  // namespace ganforge::models

@@ -1,0 +1,24 @@
+// What the process runs on: LibTorch version, threads, and which BLAS the dynamic loader picked.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ganforge::runtime {
+
+struct Info {
+  std::string torch_version;
+  int threads = 0;
+  std::string blas_path;     // resolved path of the loaded BLAS library ("" if none found)
+  std::string blas_config;   // openblas_get_config(), if OpenBLAS
+  std::string blas_core;     // openblas_get_corename(), if OpenBLAS
+  std::vector<std::string> warnings;  // slow configurations worth fixing
+};
+
+// Set intra-op threads (0: one per core) and return what was found.
+Info configure(int threads);
+Info inspect();
+// One or two lines for the start of a run.
+std::string summary(const Info& info);
+
+}  // namespace ganforge::runtime

@@ -1,0 +1,313 @@
+#include "ganforge/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include <toml++/toml.h>
+
+#include "ganforge/error.h"
+
+namespace ganforge {
+namespace {
+
+using Member = std::variant<int64_t Config::*, double Config::*, std::string Config::*,
+                            std::vector<int64_t> Config::*>;
+
+struct Field {
+  const char* key;  // "section.name"
+  Member member;
+  const char* help;
+  double min = -INFINITY;  // numbers (and every element of an int list)
+  double max = INFINITY;
+  std::vector<std::string> choices = {};  // strings; empty: any
+  bool min_exclusive = false;
+};
+
+const std::vector<Field>& schema() {
+  static const std::vector<Field> fields = {
+      {"name", &Config::name, "experiment name (default: the config file's stem)"},
+      {"data.dataset", &Config::dataset, "training data by name", -INFINITY, INFINITY,
+       {"mnist", "fashion-mnist"}},
+      {"data.dir", &Config::data_dir,
+       "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]; empty: data/<dataset>"},
+      {"data.batch_size", &Config::batch_size, "real (and fake) images per step", 1, 1 << 20},
+      {"model.arch", &Config::arch, "architecture", -INFINITY, INFINITY, {"mlp"}},
+      {"model.z_dim", &Config::z_dim, "noise dimensions", 1, 1 << 16},
+      {"model.noise", &Config::noise, "noise distribution: N(0,1) or U(-1,1)", -INFINITY, INFINITY,
+       {"normal", "uniform"}},
+      {"model.g_hidden", &Config::g_hidden, "generator hidden layer widths, input side first", 1, 1 << 16},
+      {"model.d_hidden", &Config::d_hidden, "discriminator hidden layer widths, input side first", 1,
+       1 << 16},
+      {"model.g_activation", &Config::g_activation, "generator hidden activation", -INFINITY, INFINITY,
+       {"relu", "leaky_relu", "elu", "tanh"}},
+      {"model.d_activation", &Config::d_activation, "discriminator hidden activation", -INFINITY, INFINITY,
+       {"relu", "leaky_relu", "elu", "tanh"}},
+      {"model.leaky_slope", &Config::leaky_slope, "negative slope of leaky_relu", 0, 1},
+      {"model.init", &Config::init,
+       "weight init: torch (PyTorch defaults) or glorot (Glorot-uniform weights, zero biases; Keras/TF)",
+       -INFINITY, INFINITY, {"torch", "glorot"}},
+      {"loss.g_loss", &Config::g_loss,
+       "generator loss: non_saturating (-log D(G(z))) or minimax (log(1 - D(G(z))), Goodfellow et al. 2014)",
+       -INFINITY, INFINITY, {"non_saturating", "minimax"}},
+      {"optim.lr_g", &Config::lr_g, "generator Adam learning rate", 0, 10, {}, true},
+      {"optim.lr_d", &Config::lr_d, "discriminator Adam learning rate", 0, 10, {}, true},
+      {"optim.beta1", &Config::beta1, "Adam beta1 (both networks)", 0, 1, {}, false},
+      {"optim.beta2", &Config::beta2, "Adam beta2 (both networks)", 0, 1, {}, false},
+      {"optim.eps", &Config::eps, "Adam epsilon (PyTorch/TF 1e-8, Keras 1e-7)", 0, 1, {}, true},
+      {"train.steps", &Config::steps, "budget in generator steps (0: use train.epochs)", 0, 1e12},
+      {"train.epochs", &Config::epochs, "budget in epochs of real data seen by D (0: use train.steps)", 0,
+       1e6},
+      {"train.d_steps", &Config::d_steps, "k: discriminator updates per generator update", 1, 1000},
+      {"train.seed", &Config::seed, "seed for weights, noise and data order", 0, 9.0e15},
+      {"train.log_every", &Config::log_every, "steps between metrics.jsonl lines", 1, 1e12},
+      {"train.sample_every", &Config::sample_every, "steps between sample grids (0: only at the end)", 0,
+       1e12},
+      {"train.checkpoint_every", &Config::checkpoint_every,
+       "steps between checkpoints (0: only at the end)", 0, 1e12},
+      {"train.keep_checkpoints", &Config::keep_checkpoints, "how many recent checkpoints to keep", 1, 1e6},
+      {"train.sample_grid", &Config::sample_grid, "fixed-z samples per grid", 1, 1024},
+      {"train.threads", &Config::threads, "intra-op threads (0: one per core)", 0, 1024},
+      {"train.device", &Config::device, "cpu, or cuda with a CUDA build of LibTorch", -INFINITY, INFINITY,
+       {"cpu", "cuda"}},
+  };
+  return fields;
+}
+
+const Field* find_field(const std::string& key) {
+  for (const auto& f : schema())
+    if (key == f.key) return &f;
+  return nullptr;
+}
+
+[[noreturn]] void unknown_key(const std::string& origin, const std::string& key) {
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& f : schema()) {
+    size_t d = edit_distance(key, f.key);
+    // Also compare the last component alone, so "train.stesp" and "steps" both find train.steps.
+    const std::string tail = std::string(f.key).substr(std::string(f.key).rfind('.') + 1);
+    d = std::min(d, edit_distance(key, tail) + 1);
+    if (d < best_d) best_d = d, best = f.key;
+  }
+  std::string msg = origin + ": unknown key '" + key + "'";
+  if (best_d <= 3) msg += " (did you mean '" + best + "'?)";
+  msg += "; `ganforge train --list-keys` lists all keys";
+  throw UserError(msg);
+}
+
+std::string where(const std::string& origin, const toml::node& node) {
+  const auto& src = node.source();
+  if (src.begin.line == 0) return origin;
+  return origin + ":" + std::to_string(src.begin.line);
+}
+
+std::string fmt_num(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+void check_range(const Field& f, double v, const std::string& at) {
+  const bool low = f.min_exclusive ? !(v > f.min) : !(v >= f.min);
+  if (low || !(v <= f.max) || std::isnan(v))
+    throw UserError(at + ": " + f.key + " = " + fmt_num(v) + " is out of range: must be " +
+                    (f.min_exclusive ? "> " : ">= ") + fmt_num(f.min) + " and <= " + fmt_num(f.max));
+}
+
+void set_field(Config& cfg, const Field& f, const toml::node& node, const std::string& at) {
+  const std::string key = f.key;
+  if (auto p = std::get_if<int64_t Config::*>(&f.member)) {
+    auto v = node.value_exact<int64_t>();
+    if (!v) {
+      // Accept a float only when it is integral, like 1e4.
+      auto d = node.value_exact<double>();
+      if (d && std::floor(*d) == *d && std::fabs(*d) < 9.0e15) v = static_cast<int64_t>(*d);
+    }
+    if (!v) throw UserError(at + ": " + key + " must be an integer");
+    check_range(f, static_cast<double>(*v), at);
+    cfg.*(*p) = *v;
+  } else if (auto p = std::get_if<double Config::*>(&f.member)) {
+    auto v = node.value<double>();  // integers convert
+    if (!v || node.is_boolean()) throw UserError(at + ": " + key + " must be a number");
+    check_range(f, *v, at);
+    cfg.*(*p) = *v;
+  } else if (auto p = std::get_if<std::string Config::*>(&f.member)) {
+    auto v = node.value_exact<std::string>();
+    if (!v) throw UserError(at + ": " + key + " must be a string");
+    if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), *v) == f.choices.end()) {
+      std::string list;
+      for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
+      throw UserError(at + ": " + key + " = '" + *v + "' is not allowed; choose one of: " + list);
+    }
+    cfg.*(*p) = *v;
+  } else if (auto p = std::get_if<std::vector<int64_t> Config::*>(&f.member)) {
+    const toml::array* arr = node.as_array();
+    if (!arr) throw UserError(at + ": " + key + " must be an array of integers, e.g. [256, 256]");
+    std::vector<int64_t> out;
+    for (const auto& el : *arr) {
+      auto v = el.value_exact<int64_t>();
+      if (!v) throw UserError(at + ": " + key + " must be an array of integers, e.g. [256, 256]");
+      check_range(f, static_cast<double>(*v), at);
+      out.push_back(*v);
+    }
+    cfg.*(*p) = out;
+  }
+}
+
+void apply_table(Config& cfg, const toml::table& tbl, const std::string& prefix, const std::string& origin) {
+  for (auto&& [k, v] : tbl) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const toml::table* sub = v.as_table()) {
+      bool is_section = false;
+      for (const auto& f : schema())
+        if (std::string(f.key).rfind(key + ".", 0) == 0) is_section = true;
+      if (!is_section) unknown_key(origin, key);
+      apply_table(cfg, *sub, key, origin);
+      continue;
+    }
+    const Field* f = find_field(key);
+    if (!f) unknown_key(where(origin, v), key);
+    set_field(cfg, *f, v, where(origin, v));
+  }
+}
+
+toml::table parse_toml(const std::string& text, const std::string& origin) {
+  try {
+    return toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw UserError(origin + ":" + std::to_string(e.source().begin.line) + ": TOML syntax error: " +
+                    std::string(e.description()));
+  }
+}
+
+}  // namespace
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+Config parse_config(const std::string& text, const std::string& origin, Config base) {
+  apply_table(base, parse_toml(text, origin), "", origin);
+  validate(base);
+  return base;
+}
+
+Config load_config(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw UserError(path + ": config file not found");
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in) throw UserError(path + ": cannot read config file");
+  Config base;
+  base.name = std::filesystem::path(path).stem().string();
+  return parse_config(ss.str(), path, base);
+}
+
+void apply_override(Config& cfg, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UserError("--set '" + assignment + "': expected section.key=value, e.g. train.steps=1000");
+  std::string key = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  key.erase(key.find_last_not_of(" \t") + 1);
+  const std::string origin = "--set " + key;
+  const Field* f = find_field(key);
+  if (!f) unknown_key("--set", key);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    // Not a TOML value: take it as a bare string, so --set data.dataset=fashion-mnist works unquoted.
+    parsed = toml::table{{"v", value}};
+  }
+  const toml::node* node = parsed.get("v");
+  if (std::holds_alternative<std::string Config::*>(f->member) && !node->is_string())
+    parsed = toml::table{{"v", value}}, node = parsed.get("v");
+  set_field(cfg, *f, *node, origin);
+}
+
+void validate(const Config& cfg) {
+  if (cfg.steps == 0 && cfg.epochs == 0)
+    throw UserError("config: no budget: set train.steps or train.epochs to a positive value");
+  if (cfg.steps > 0 && cfg.epochs > 0)
+    throw UserError("config: both train.steps (" + std::to_string(cfg.steps) + ") and train.epochs (" +
+                    fmt_num(cfg.epochs) + ") are set: set one, the other to 0");
+  if (cfg.g_hidden.empty() || cfg.d_hidden.empty())
+    throw UserError("config: model.g_hidden and model.d_hidden need at least one layer");
+  if (cfg.name.empty() || cfg.name.find('/') != std::string::npos)
+    throw UserError("config: name '" + cfg.name + "' must be non-empty and contain no '/'");
+  // Memory sanity: one layer's activations for a batch must fit in a few GiB.
+  const double widest = static_cast<double>(std::max(
+      {cfg.z_dim, *std::max_element(cfg.g_hidden.begin(), cfg.g_hidden.end()),
+       *std::max_element(cfg.d_hidden.begin(), cfg.d_hidden.end())}));
+  if (widest * static_cast<double>(cfg.batch_size) * 4 > 4.0e9)
+    throw UserError("config: data.batch_size x widest layer (" + fmt_num(widest) +
+                    ") needs over 4 GB per activation: reduce the batch or the widths");
+}
+
+std::string to_toml(const Config& cfg) {
+  toml::table root;
+  for (const auto& f : schema()) {
+    const std::string key = f.key;
+    const auto dot = key.find('.');
+    toml::table* tbl = &root;
+    std::string leaf = key;
+    if (dot != std::string::npos) {
+      const std::string section = key.substr(0, dot);
+      leaf = key.substr(dot + 1);
+      if (!root.contains(section)) root.insert(section, toml::table{});
+      tbl = root.get(section)->as_table();
+    }
+    std::visit(
+        [&](auto member) {
+          using T = std::decay_t<decltype(cfg.*member)>;
+          if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+            toml::array arr;
+            for (int64_t v : cfg.*member) arr.push_back(v);
+            tbl->insert(leaf, arr);
+          } else {
+            tbl->insert(leaf, cfg.*member);
+          }
+        },
+        f.member);
+  }
+  std::ostringstream os;
+  os << "# ganforge resolved config: every key, defaults included\n" << root << "\n";
+  return os.str();
+}
+
+std::string describe_keys() {
+  std::ostringstream os;
+  const Config defaults;
+  for (const auto& f : schema()) {
+    std::string type;
+    if (std::holds_alternative<int64_t Config::*>(f.member)) type = "integer";
+    if (std::holds_alternative<double Config::*>(f.member)) type = "number";
+    if (std::holds_alternative<std::string Config::*>(f.member)) type = "string";
+    if (std::holds_alternative<std::vector<int64_t> Config::*>(f.member)) type = "integer array";
+    os << "  " << f.key << " (" << type << ")";
+    if (!f.choices.empty()) {
+      os << " {";
+      for (size_t i = 0; i < f.choices.size(); ++i) os << (i ? "|" : "") << f.choices[i];
+      os << "}";
+    }
+    os << "\n      " << f.help << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace ganforge

@@ -1,0 +1,109 @@
+#include "ganforge/data.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "ganforge/error.h"
+#include "ganforge/idx.h"
+
+namespace ganforge::data {
+namespace fsys = std::filesystem;
+
+bool is_known(const std::string& name) { return name == "mnist" || name == "fashion-mnist"; }
+
+std::string default_dir(const std::string& name) {
+  if (const char* root = std::getenv("GANFORGE_DATA")) return (fsys::path(root) / name).string();
+#ifdef GANFORGE_SOURCE_DATA_DIR
+  if (fsys::is_directory(fsys::path(GANFORGE_SOURCE_DATA_DIR) / name))
+    return (fsys::path(GANFORGE_SOURCE_DATA_DIR) / name).string();
+#endif
+  return (fsys::path("data") / name).string();
+}
+
+namespace {
+
+std::string find_file(const std::string& dir, const std::string& stem) {
+  for (const char* ext : {".gz", ""}) {
+    const auto p = fsys::path(dir) / (stem + ext);
+    std::error_code ec;
+    if (fsys::exists(p, ec)) return p.string();
+  }
+  throw UserError(dir + ": no " + stem + "[.gz] (run scripts/setup.sh for mnist and fashion-mnist, or "
+                  "point data.dir / --data at a folder of IDX files)");
+}
+
+}  // namespace
+
+Dataset load(const std::string& name, const std::string& dir_in, const std::string& split) {
+  if (dir_in.empty() && !is_known(name))
+    throw UserError("unknown dataset '" + name + "'; known: mnist, fashion-mnist (or set data.dir)");
+  if (split != "train" && split != "test") throw std::invalid_argument("split must be train or test");
+  const std::string dir = dir_in.empty() ? default_dir(name) : dir_in;
+  std::error_code ec;
+  if (!fsys::is_directory(dir, ec)) throw UserError(dir + ": data directory not found");
+  const std::string prefix = split == "train" ? "train" : "t10k";
+  idx::Images im;
+  idx::Labels lb;
+  idx::read_pair(find_file(dir, prefix + "-images-idx3-ubyte"), find_file(dir, prefix + "-labels-idx1-ubyte"),
+                 im, lb);
+  Dataset ds;
+  ds.name = name;
+  const int64_t n = im.count;
+  ds.images = torch::from_blob(im.pixels.data(), {n, 1, int64_t{im.rows}, int64_t{im.cols}}, torch::kUInt8).clone();
+  ds.labels = torch::from_blob(lb.values.data(), {n}, torch::kUInt8).to(torch::kInt64);
+  return ds;
+}
+
+torch::Tensor to_signed_unit(const torch::Tensor& u8) {
+  return u8.to(torch::kFloat32).mul_(2.0f / 255.0f).sub_(1.0f);
+}
+
+torch::Tensor to_uint8(const torch::Tensor& x) {
+  return x.detach().to(torch::kCPU, torch::kFloat32).add(1.0f).mul_(127.5f).round_().clamp_(0, 255).to(torch::kUInt8);
+}
+
+BatchSampler::BatchSampler(int64_t n, int64_t batch, uint64_t seed)
+    : n_(n), batch_(batch), gen_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+  if (batch <= 0) throw std::invalid_argument("BatchSampler: batch must be positive");
+  if (n < batch)
+    throw UserError("dataset has " + std::to_string(n) + " examples, fewer than data.batch_size = " +
+                    std::to_string(batch));
+  reshuffle();
+}
+
+void BatchSampler::reshuffle() { perm_ = torch::randperm(n_, gen_, torch::kInt64); }
+
+torch::Tensor BatchSampler::next() {
+  if (pos_ + batch_ > n_) {
+    ++epoch_;
+    pos_ = 0;
+    reshuffle();
+  }
+  auto idx = perm_.slice(0, pos_, pos_ + batch_);
+  pos_ += batch_;
+  return idx;
+}
+
+torch::Tensor BatchSampler::generator_state() const {
+  at::Generator gen = gen_;  // shares the implementation; a non-const handle for the lock
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void BatchSampler::restore(const torch::Tensor& state, const torch::Tensor& permutation, int64_t epoch,
+                           int64_t position) {
+  if (permutation.numel() != n_ || position < 0 || position > n_)
+    throw UserError("checkpoint data-order state does not match this dataset (" + std::to_string(n_) +
+                    " examples)");
+  {
+    std::lock_guard<std::mutex> lock(gen_.mutex());
+    gen_.set_state(state);
+  }
+  perm_ = permutation.clone();
+  epoch_ = epoch;
+  pos_ = position;
+}
+
+}  // namespace ganforge::data

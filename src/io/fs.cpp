@@ -1,0 +1,131 @@
+#include "ganforge/fs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "ganforge/error.h"
+
+namespace ganforge::fs {
+namespace {
+
+constexpr size_t kMaxFileBytes = size_t{1} << 34;  // 16 GiB after decompression: a sanity bound
+
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path) {
+  z_stream zs{};
+  // 15 + 16: zlib window of 32 KiB, gzip header expected.
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) throw UserError(path + ": zlib initialisation failed");
+  std::vector<uint8_t> out;
+  out.resize(in.size() * 4 + 1024);
+  zs.next_in = const_cast<Bytef*>(in.data());
+  zs.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (true) {
+    if (zs.total_out >= out.size()) {
+      if (out.size() >= kMaxFileBytes) {
+        inflateEnd(&zs);
+        throw UserError(path + ": decompressed size exceeds 16 GiB");
+      }
+      out.resize(out.size() * 2);
+    }
+    zs.next_out = out.data() + zs.total_out;
+    zs.avail_out = static_cast<uInt>(out.size() - zs.total_out);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      // Concatenated gzip members (as `cat a.gz b.gz` makes) are legal: continue with the next one.
+      if (zs.avail_in > 0) {
+        inflateReset(&zs);
+        continue;
+      }
+      break;
+    }
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+      inflateEnd(&zs);
+      throw UserError(path + ": corrupt gzip data (truncated)");
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      std::string msg = zs.msg ? zs.msg : "error " + std::to_string(rc);
+      inflateEnd(&zs);
+      throw UserError(path + ": corrupt gzip data (" + msg + ")");
+    }
+  }
+  out.resize(zs.total_out);
+  inflateEnd(&zs);
+  return out;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(path + ": cannot open (" + errno_text() + ")");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UserError(path + ": read error (is it a directory?)");
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return gunzip(bytes, path);
+  return bytes;
+}
+
+std::vector<uint8_t> gzip_compress(const std::vector<uint8_t>& bytes) {
+  z_stream zs{};
+  // Level 6 (zlib default); 15 + 16 writes a gzip header with mtime 0, so output is reproducible.
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("zlib deflateInit2 failed");
+  std::vector<uint8_t> out(deflateBound(&zs, bytes.size()));
+  zs.next_in = const_cast<Bytef*>(bytes.data());
+  zs.avail_in = static_cast<uInt>(bytes.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("zlib deflate failed");
+  out.resize(zs.total_out);
+  return out;
+}
+
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip) {
+  const std::vector<uint8_t> packed = gzip ? gzip_compress(bytes) : std::vector<uint8_t>();
+  const std::vector<uint8_t>& data = gzip ? packed : bytes;
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw UserError(path + ": cannot write (" + errno_text() + ")");
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::string err = errno_text();
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw UserError(path + ": write failed (" + err + ")");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    std::string err = errno_text();
+    ::unlink(tmp.c_str());
+    throw UserError(path + ": write failed (" + err + ")");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string err = errno_text();
+    ::unlink(tmp.c_str());
+    throw UserError(path + ": rename failed (" + err + ")");
+  }
+}
+
+void write_text_atomic(const std::string& path, const std::string& text) {
+  write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()), false);
+}
+
+}  // namespace ganforge::fs

@@ -1,0 +1,93 @@
+// Multilayer-perceptron GAN (Goodfellow et al. 2014): the seed recipe.
+//   G: z -> [Linear -> act] x len(g_hidden) -> Linear -> tanh -> reshape [C, H, W]
+//   D: flatten -> [Linear -> act] x len(d_hidden) -> Linear -> logit
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "ganforge/error.h"
+#include "ganforge/models.h"
+
+namespace ganforge::models {
+namespace {
+
+torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_t out,
+                          const std::string& activation, double slope, const std::string& init) {
+  torch::nn::Sequential seq;
+  int64_t width = in;
+  for (int64_t h : hidden) {
+    seq->push_back(torch::nn::Linear(width, h));
+    if (activation == "relu")
+      seq->push_back(torch::nn::ReLU());
+    else if (activation == "leaky_relu")
+      seq->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(slope)));
+    else if (activation == "elu")
+      seq->push_back(torch::nn::ELU());
+    else if (activation == "tanh")
+      seq->push_back(torch::nn::Tanh());
+    else
+      throw UserError("unknown activation '" + activation + "'");
+    width = h;
+  }
+  seq->push_back(torch::nn::Linear(width, out));
+  if (init == "glorot") {
+    // Keras' and TensorFlow's default: glorot_uniform kernels, zero biases (Glorot & Bengio 2010).
+    torch::NoGradGuard no_grad;
+    for (auto& p : seq->named_parameters()) {
+      if (p.key().find("weight") != std::string::npos)
+        torch::nn::init::xavier_uniform_(p.value());
+      else
+        torch::nn::init::zeros_(p.value());
+    }
+  }
+  return seq;
+}
+
+struct MlpGeneratorImpl : GeneratorImpl {
+  MlpGeneratorImpl(const Config& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {
+    const int64_t out = std::accumulate(shape_.begin(), shape_.end(), int64_t{1}, std::multiplies<>());
+    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, cfg.init));
+  }
+  torch::Tensor forward(const torch::Tensor& z) override {
+    auto x = torch::tanh(net_->forward(z));  // [N, C*H*W] in [-1, 1]
+    return x.view({z.size(0), shape_[0], shape_[1], shape_[2]});
+  }
+  std::vector<int64_t> shape_;
+  torch::nn::Sequential net_{nullptr};
+};
+
+struct MlpDiscriminatorImpl : DiscriminatorImpl {
+  MlpDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
+    const int64_t in = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+    net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.init));
+  }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    return net_->forward(x.flatten(1)).squeeze(1);  // [N]
+  }
+  torch::nn::Sequential net_{nullptr};
+};
+
+}  // namespace
+
+Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+  if (cfg.arch == "mlp") return std::make_shared<MlpGeneratorImpl>(cfg, image_shape);
+  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp");
+}
+
+Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+  if (cfg.arch == "mlp") return std::make_shared<MlpDiscriminatorImpl>(cfg, image_shape);
+  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp");
+}
+
+int64_t count_parameters(const torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen) {
+  if (cfg.noise == "uniform") return torch::rand({n, cfg.z_dim}, gen).mul_(2).sub_(1);
+  return torch::randn({n, cfg.z_dim}, gen);
+}
+
+}  // namespace ganforge::models

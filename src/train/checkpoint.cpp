@@ -1,0 +1,177 @@
+#include "ganforge/checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "ganforge/error.h"
+#include "ganforge/fs.h"
+
+namespace ganforge {
+namespace {
+
+constexpr const char* kFormat = "ganforge-checkpoint-1";
+
+void write_module(torch::serialize::OutputArchive& ar, const std::string& key, const torch::nn::Module& m) {
+  torch::serialize::OutputArchive sub;
+  m.save(sub);
+  ar.write(key, sub);
+}
+
+template <typename Optim>
+void write_optim(torch::serialize::OutputArchive& ar, const std::string& key, const Optim& opt) {
+  torch::serialize::OutputArchive sub;
+  opt.save(sub);
+  ar.write(key, sub);
+}
+
+torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
+
+int64_t read_int(torch::serialize::InputArchive& ar, const std::string& key) {
+  torch::Tensor t;
+  ar.read(key, t);
+  return t.item<int64_t>();
+}
+
+// Module::load replaces each tensor (set_), shapes included, without checking them: check here, so a
+// checkpoint from another architecture is refused with the first mismatching parameter named.
+void read_module(torch::serialize::InputArchive& ar, const std::string& key, torch::nn::Module& m,
+                 const std::string& path) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& p : m.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
+  torch::serialize::InputArchive sub;
+  ar.read(key, sub);
+  m.load(sub);
+  size_t i = 0;
+  for (const auto& p : m.named_parameters()) {
+    if (p.value().sizes().vec() != shapes[i].second)
+      throw UserError(path + ": checkpoint does not match the model: " + key + "." + p.key() + " has shape " +
+                      c10::str(p.value().sizes()) + ", the config's model needs " +
+                      c10::str(c10::IntArrayRef(shapes[i].second)));
+    ++i;
+  }
+}
+
+}  // namespace
+
+TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train) {
+  TrainState s;
+  s.cfg = cfg;
+  s.image_shape = image_shape;
+  // One seed makes the whole run: weights from the global generator seeded here, noise and data order
+  // from their own generators, so changing one stream never shifts another.
+  torch::manual_seed(static_cast<uint64_t>(cfg.seed));
+  s.g = models::make_generator(cfg, image_shape);
+  s.d = models::make_discriminator(cfg, image_shape);
+  const torch::Device device(cfg.device);
+  s.g->to(device);
+  s.d->to(device);
+  s.opt_g = std::make_unique<torch::optim::Adam>(
+      s.g->parameters(),
+      torch::optim::AdamOptions(cfg.lr_g).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+  s.opt_d = std::make_unique<torch::optim::Adam>(
+      s.d->parameters(),
+      torch::optim::AdamOptions(cfg.lr_d).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+  s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 1);
+  if (n_train > 0)
+    s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.batch_size,
+                                                     static_cast<uint64_t>(cfg.seed) * 2 + 2);
+  return s;
+}
+
+void save_checkpoint(const std::string& path, const TrainState& s) {
+  torch::serialize::OutputArchive ar;
+  ar.write("format", c10::IValue(std::string(kFormat)));
+  ar.write("config", c10::IValue(to_toml(s.cfg)));
+  ar.write("image_shape", torch::tensor(s.image_shape, torch::kInt64));
+  ar.write("step", scalar(s.step));
+  ar.write("d_updates", scalar(s.d_updates));
+  ar.write("nimg", scalar(s.nimg));
+  write_module(ar, "generator", *s.g);
+  write_module(ar, "discriminator", *s.d);
+  write_optim(ar, "opt_g", *s.opt_g);
+  write_optim(ar, "opt_d", *s.opt_d);
+  {
+    at::Generator gen = s.noise_gen;
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    ar.write("rng_noise", gen.get_state());
+  }
+  if (s.sampler) {
+    ar.write("rng_data", s.sampler->generator_state());
+    ar.write("data_perm", s.sampler->permutation());
+    ar.write("data_epoch", scalar(s.sampler->epoch()));
+    ar.write("data_pos", scalar(s.sampler->position()));
+  }
+  std::ostringstream os;
+  ar.save_to(os);
+  const std::string bytes = os.str();
+  fs::write_file_atomic(path, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+namespace {
+
+torch::serialize::InputArchive open_archive(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": checkpoint not found");
+  torch::serialize::InputArchive ar;
+  try {
+    ar.load_from(path);
+    c10::IValue format;
+    if (!ar.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
+      throw UserError(path + ": not a ganforge checkpoint (format tag missing)");
+  } catch (const c10::Error& e) {
+    throw UserError(path + ": corrupt or unreadable checkpoint (" + std::string(e.what_without_backtrace()) + ")");
+  }
+  return ar;
+}
+
+}  // namespace
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  auto ar = open_archive(path);
+  CheckpointInfo info;
+  c10::IValue text;
+  if (!ar.try_read("config", text) || !text.isString()) throw UserError(path + ": checkpoint holds no config");
+  info.config_text = text.toStringRef();
+  torch::Tensor shape;
+  if (!ar.try_read("image_shape", shape) || shape.numel() != 3)
+    throw UserError(path + ": checkpoint holds no image shape");
+  info.image_shape = std::vector<int64_t>(shape.data_ptr<int64_t>(), shape.data_ptr<int64_t>() + 3);
+  info.step = read_int(ar, "step");
+  return info;
+}
+
+void load_checkpoint(const std::string& path, TrainState& s, bool generator_only) {
+  auto ar = open_archive(path);
+  try {
+    read_module(ar, "generator", *s.g, path);
+    s.step = read_int(ar, "step");
+    if (generator_only) return;
+    read_module(ar, "discriminator", *s.d, path);
+    s.d_updates = read_int(ar, "d_updates");
+    s.nimg = read_int(ar, "nimg");
+    torch::serialize::InputArchive og, od;
+    ar.read("opt_g", og);
+    ar.read("opt_d", od);
+    s.opt_g->load(og);
+    s.opt_d->load(od);
+    torch::Tensor noise_state;
+    ar.read("rng_noise", noise_state);
+    {
+      std::lock_guard<std::mutex> lock(s.noise_gen.mutex());
+      s.noise_gen.set_state(noise_state);
+    }
+    if (s.sampler) {
+      torch::Tensor data_state, perm;
+      ar.read("rng_data", data_state);
+      ar.read("data_perm", perm);
+      s.sampler->restore(data_state, perm, read_int(ar, "data_epoch"), read_int(ar, "data_pos"));
+    }
+  } catch (const c10::Error& e) {
+    throw UserError(path + ": checkpoint does not fit this model (" + std::string(e.what_without_backtrace()) +
+                    ")");
+  }
+}
+
+}  // namespace ganforge

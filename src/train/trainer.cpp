@@ -1,0 +1,174 @@
+#include "ganforge/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ganforge/checkpoint.h"
+#include "ganforge/data.h"
+#include "ganforge/error.h"
+#include "ganforge/fs.h"
+#include "ganforge/grid.h"
+#include "ganforge/losses.h"
+#include "ganforge/progress.h"
+#include "ganforge/run_dir.h"
+#include "ganforge/runtime.h"
+
+namespace ganforge {
+namespace {
+
+// Running means of what one log line reports.
+struct Meter {
+  double loss_d = 0, loss_g = 0, d_real = 0, d_fake = 0, d_acc = 0;
+  int64_t d_count = 0, g_count = 0;
+  void reset() { *this = Meter(); }
+};
+
+void set_requires_grad(torch::nn::Module& m, bool on) {
+  for (auto& p : m.parameters()) p.requires_grad_(on);
+}
+
+void say(FILE* console, const std::string& msg) {
+  if (console) std::fprintf(console, "%s\n", msg.c_str());
+}
+
+}  // namespace
+
+int64_t total_steps(const Config& cfg, int64_t batches_per_epoch) {
+  if (cfg.steps > 0) return cfg.steps;
+  // Each generator step consumes d_steps real batches.
+  return static_cast<int64_t>(std::ceil(cfg.epochs * static_cast<double>(batches_per_epoch) /
+                                        static_cast<double>(cfg.d_steps)));
+}
+
+TrainResult train(const Config& cfg, const TrainOptions& opts) {
+  validate(cfg);
+  if (cfg.device != "cpu" && !torch::cuda::is_available())
+    throw UserError("train.device = '" + cfg.device + "' but this LibTorch build sees no CUDA device");
+  const auto rt = runtime::configure(static_cast<int>(cfg.threads));
+  say(opts.console, runtime::summary(rt));
+
+  const data::Dataset ds = data::load(cfg.dataset, cfg.data_dir, "train");
+  run_dir::create(opts.run_dir, opts.overwrite);
+  fs::write_text_atomic(run_dir::config_path(opts.run_dir), to_toml(cfg));
+
+  TrainState s = make_state(cfg, ds.image_shape(), ds.size());
+  const torch::Device device(cfg.device);
+  const auto loss = losses::make(cfg.g_loss);
+  const int64_t steps = total_steps(cfg, s.sampler->batches_per_epoch());
+  const int64_t batch = cfg.batch_size;
+  say(opts.console, "train: " + cfg.name + ": " + ds.name + " " + std::to_string(ds.size()) + " images, G " +
+                        std::to_string(models::count_parameters(*s.g)) + " params, D " +
+                        std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
+                        " steps of batch " + std::to_string(batch) + " -> " + opts.run_dir);
+
+  // Fixed z for the sample grids, from its own stream so it never shifts the training noise.
+  at::Generator grid_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 3);
+  const torch::Tensor grid_z = models::sample_noise(cfg, cfg.sample_grid, grid_gen).to(device);
+
+  std::ofstream metrics(run_dir::metrics_path(opts.run_dir), std::ios::app);
+  if (!metrics) throw UserError(run_dir::metrics_path(opts.run_dir) + ": cannot write");
+
+  TrainResult result;
+  auto write_grid = [&]() {
+    torch::InferenceMode guard;
+    s.g->eval();
+    const auto images = s.g->forward(grid_z);
+    s.g->train();
+    result.sample_grid = run_dir::samples_dir(opts.run_dir) + "/" + run_dir::step_name(s.step) + ".png";
+    grid::write_png(result.sample_grid, images);
+  };
+  auto write_checkpoint = [&]() {
+    result.checkpoint = run_dir::checkpoints_dir(opts.run_dir) + "/" + run_dir::step_name(s.step) + ".pt";
+    save_checkpoint(result.checkpoint, s);
+    run_dir::prune_checkpoints(opts.run_dir, cfg.keep_checkpoints);
+  };
+
+  Progress progress(steps, "step", opts.console ? opts.console : stderr);
+  Meter meter;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_log = t0;
+  int64_t last_log_step = 0;
+  while (s.step < steps) {
+    // Discriminator: k updates on fresh real batches and fresh fakes.
+    for (int64_t k = 0; k < cfg.d_steps; ++k) {
+      const torch::Tensor idx = s.sampler->next();
+      const torch::Tensor real = data::to_signed_unit(ds.images.index_select(0, idx)).to(device);  // [B, C, H, W]
+      torch::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;  // D's update needs no gradient through G
+        fake = s.g->forward(models::sample_noise(cfg, batch, s.noise_gen).to(device));
+      }
+      const torch::Tensor real_logits = s.d->forward(real);  // [B]
+      const torch::Tensor fake_logits = s.d->forward(fake);  // [B]
+      const torch::Tensor loss_d = loss->d_loss(real_logits, fake_logits);
+      s.opt_d->zero_grad();
+      loss_d.backward();
+      s.opt_d->step();
+      ++s.d_updates;
+      s.nimg += batch;
+      {
+        torch::NoGradGuard no_grad;
+        meter.loss_d += loss_d.item<double>();
+        meter.d_real += torch::sigmoid(real_logits).mean().item<double>();
+        meter.d_fake += torch::sigmoid(fake_logits).mean().item<double>();
+        // D's accuracy: reals with logit > 0 and fakes with logit < 0 (threshold 0.5 on D's output).
+        meter.d_acc += ((real_logits > 0).sum() + (fake_logits < 0).sum()).item<double>() / (2.0 * batch);
+        ++meter.d_count;
+      }
+    }
+    // Generator: one update through a frozen D (D's weight gradients would be thrown away).
+    set_requires_grad(*s.d, false);
+    const torch::Tensor fake = s.g->forward(models::sample_noise(cfg, batch, s.noise_gen).to(device));
+    const torch::Tensor loss_g = loss->g_loss(s.d->forward(fake));
+    s.opt_g->zero_grad();
+    loss_g.backward();
+    s.opt_g->step();
+    set_requires_grad(*s.d, true);
+    meter.loss_g += loss_g.item<double>();
+    ++meter.g_count;
+    ++s.step;
+
+    const bool last = s.step == steps;
+    const bool log_now = s.step % cfg.log_every == 0 || last;
+    const std::vector<std::pair<std::string, double>> fields = {
+        {"loss_d", meter.loss_d / std::max<int64_t>(1, meter.d_count)},
+        {"loss_g", meter.loss_g / std::max<int64_t>(1, meter.g_count)},
+        {"D(x)", meter.d_real / std::max<int64_t>(1, meter.d_count)},
+        {"D(G(z))", meter.d_fake / std::max<int64_t>(1, meter.d_count)}};
+    if (opts.console) progress.update(s.step, fields, log_now);
+    if (log_now) {
+      const auto now = std::chrono::steady_clock::now();
+      const double interval = std::chrono::duration<double>(now - last_log).count();
+      nlohmann::json line = {
+          {"step", s.step},
+          {"nimg", s.nimg},
+          {"epoch", static_cast<double>(s.nimg) / static_cast<double>(ds.size())},
+          {"loss_d", fields[0].second},
+          {"loss_g", fields[1].second},
+          {"d_real", fields[2].second},
+          {"d_fake", fields[3].second},
+          {"d_acc", meter.d_acc / std::max<int64_t>(1, meter.d_count)},
+          {"it_per_s", interval > 0 ? static_cast<double>(s.step - last_log_step) / interval : 0.0},
+          {"time_s", std::chrono::duration<double>(now - t0).count()},
+      };
+      metrics << line.dump() << "\n" << std::flush;
+      meter.reset();
+      last_log = now;
+      last_log_step = s.step;
+    }
+    if ((cfg.sample_every > 0 && s.step % cfg.sample_every == 0) || last) write_grid();
+    if ((cfg.checkpoint_every > 0 && s.step % cfg.checkpoint_every == 0) || last) write_checkpoint();
+  }
+  result.steps = s.step;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (opts.console)
+    progress.finish("train: done: " + std::to_string(result.steps) + " steps in " +
+                    Progress::format_duration(result.seconds) + "; samples " + result.sample_grid +
+                    ", checkpoint " + result.checkpoint);
+  return result;
+}
+
+}  // namespace ganforge

@@ -1,0 +1,12 @@
+// Subcommands of the `ganforge` program: each file adds its options and a callback; no logic lives here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ganforge::cli {
+
+void add_train(CLI::App& app);
+void add_sample(CLI::App& app);
+void add_info(CLI::App& app);
+
+}  // namespace ganforge::cli

@@ -1,0 +1,33 @@
+// ganforge: train, evaluate and use GANs. Exit codes: 0 ok, 1 internal error (a bug), 2 user error.
+#include <cstdio>
+#include <exception>
+
+#include <c10/util/Exception.h>
+
+#include "commands.h"
+#include "ganforge/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ganforge: train, evaluate and use Generative Adversarial Networks (LibTorch, C++)"};
+  app.set_version_flag("--version", "ganforge 0.1.0");
+  app.require_subcommand(1);
+  ganforge::cli::add_train(app);
+  ganforge::cli::add_sample(app);
+  ganforge::cli::add_info(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : ganforge::kExitUserError;
+  } catch (const ganforge::UserError& e) {
+    std::fprintf(stderr, "ganforge: error: %s\n", e.what());
+    return ganforge::kExitUserError;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "ganforge: internal error (LibTorch): %s\n", e.what_without_backtrace());
+    return ganforge::kExitInternal;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ganforge: internal error: %s\n", e.what());
+    return ganforge::kExitInternal;
+  }
+  return ganforge::kExitOk;
+}
