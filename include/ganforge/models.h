@@ -30,5 +30,8 @@ int64_t count_parameters(const torch::nn::Module& m);
 
 // Draw `n` noise vectors with `cfg.noise` ("normal": N(0, 1); "uniform": U(-1, 1)).
 torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen);
+// The fixed z behind a run's sample grids ([cfg.sample_grid, z_dim], CPU), from its own stream
+// (seed * 2 + 3), so it never shifts the training noise and can be rebuilt from the config alone.
+torch::Tensor grid_noise(const Config& cfg);
 
 }  // namespace ganforge::models

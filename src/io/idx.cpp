@@ -44,10 +44,10 @@ void check_magic(uint32_t got, uint32_t want, const std::string& name, const cha
 }  // namespace
 
 Images parse_images(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.size() >= 4) check_magic(be32(bytes, 0), kMagicImages, name, "idx3 image");
   if (bytes.size() < 16)
     throw UserError(name + ": too short for an IDX image header (" + std::to_string(bytes.size()) +
                     " bytes, need 16)");
-  check_magic(be32(bytes, 0), kMagicImages, name, "idx3 image");
   Images im;
   im.count = be32(bytes, 4);
   im.rows = be32(bytes, 8);
@@ -67,10 +67,10 @@ Images parse_images(const std::vector<uint8_t>& bytes, const std::string& name) 
 }
 
 Labels parse_labels(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.size() >= 4) check_magic(be32(bytes, 0), kMagicLabels, name, "idx1 label");
   if (bytes.size() < 8)
     throw UserError(name + ": too short for an IDX label header (" + std::to_string(bytes.size()) +
                     " bytes, need 8)");
-  check_magic(be32(bytes, 0), kMagicLabels, name, "idx1 label");
   const uint32_t count = be32(bytes, 4);
   if (count == 0) throw UserError(name + ": holds 0 labels");
   const uint64_t want = 8 + uint64_t{count};

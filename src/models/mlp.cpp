@@ -3,6 +3,8 @@
 //   D: flatten -> [Linear -> act] x len(d_hidden) -> Linear -> logit
 #include <numeric>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <torch/torch.h>
 
 #include "ganforge/error.h"
@@ -69,25 +71,12 @@ struct MlpDiscriminatorImpl : DiscriminatorImpl {
 
 }  // namespace
 
-Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
-  if (cfg.arch == "mlp") return std::make_shared<MlpGeneratorImpl>(cfg, image_shape);
-  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp");
+Generator make_mlp_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+  return std::make_shared<MlpGeneratorImpl>(cfg, image_shape);
 }
 
-Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
-  if (cfg.arch == "mlp") return std::make_shared<MlpDiscriminatorImpl>(cfg, image_shape);
-  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp");
-}
-
-int64_t count_parameters(const torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
-}
-
-torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen) {
-  if (cfg.noise == "uniform") return torch::rand({n, cfg.z_dim}, gen).mul_(2).sub_(1);
-  return torch::randn({n, cfg.z_dim}, gen);
+Discriminator make_mlp_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+  return std::make_shared<MlpDiscriminatorImpl>(cfg, image_shape);
 }
 
 }  // namespace ganforge::models

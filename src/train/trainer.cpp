@@ -64,9 +64,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
                         std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
                         " steps of batch " + std::to_string(batch) + " -> " + opts.run_dir);
 
-  // Fixed z for the sample grids, from its own stream so it never shifts the training noise.
-  at::Generator grid_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 3);
-  const torch::Tensor grid_z = models::sample_noise(cfg, cfg.sample_grid, grid_gen).to(device);
+  const torch::Tensor grid_z = models::grid_noise(cfg).to(device);
 
   std::ofstream metrics(run_dir::metrics_path(opts.run_dir), std::ios::app);
   if (!metrics) throw UserError(run_dir::metrics_path(opts.run_dir) + ": cannot write");

@@ -1,0 +1,11 @@
+// Internal: the MLP architecture, registered as model.arch = "mlp" in registry.cpp.
+#pragma once
+
+#include "ganforge/models.h"
+
+namespace ganforge::models {
+
+Generator make_mlp_generator(const Config& cfg, const std::vector<int64_t>& image_shape);
+Discriminator make_mlp_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape);
+
+}  // namespace ganforge::models

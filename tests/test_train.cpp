@@ -1,0 +1,226 @@
+// A short real training run on MNIST (the Keras seed recipe, fixed seed) and what it must leave behind.
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "ganforge/checkpoint.h"
+#include "ganforge/data.h"
+#include "ganforge/error.h"
+#include "ganforge/grid.h"
+#include "ganforge/idx.h"
+#include "ganforge/png.h"
+#include "ganforge/run_dir.h"
+#include "ganforge/trainer.h"
+#include "test_util.h"
+
+namespace ganforge {
+namespace {
+
+Config seed_config() {
+  Config cfg = load_config(test::source_dir() + "/configs/seed-keras-mlp.toml");
+  cfg.data_dir = test::source_dir() + "/data/mnist";  // made by scripts/setup.sh
+  return cfg;
+}
+
+std::vector<nlohmann::json> read_metrics(const std::string& run) {
+  std::ifstream in(run_dir::metrics_path(run));
+  std::vector<nlohmann::json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+// One run shared by the tests below: 2,000 steps take ~20 s on 2 cores.
+class SeedRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    cfg_ = seed_config();
+    cfg_.steps = 2000;
+    cfg_.log_every = 20;
+    cfg_.sample_every = 1000;
+    cfg_.checkpoint_every = 500;
+    cfg_.keep_checkpoints = 2;
+    TrainOptions opts;
+    opts.run_dir = *dir_ / "run";
+    opts.console = nullptr;
+    result_ = train(cfg_, opts);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string run() { return *dir_ / "run"; }
+  static test::TempDir* dir_;
+  static Config cfg_;
+  static TrainResult result_;
+};
+test::TempDir* SeedRun::dir_ = nullptr;
+Config SeedRun::cfg_;
+TrainResult SeedRun::result_;
+
+TEST_F(SeedRun, DiscriminatorAccuracyLeavesChanceAndComesBack) {
+  const auto m = read_metrics(run());
+  ASSERT_EQ(m.size(), 100u);
+  std::vector<double> acc;
+  for (const auto& line : m) acc.push_back(line["d_acc"].get<double>());
+  // Steps 1-20: D has barely learned; then it wins outright against the untrained G ...
+  EXPECT_LT(acc.front(), 0.8);
+  const double peak = *std::max_element(acc.begin(), acc.begin() + 25);  // within the first 500 steps
+  EXPECT_GT(peak, 0.97);
+  // ... and as G learns to draw digits, D's accuracy falls back toward chance (0.5).
+  double tail = 0;
+  for (size_t i = acc.size() - 10; i < acc.size(); ++i) tail += acc[i] / 10;
+  EXPECT_LT(tail, 0.9) << "mean D accuracy over steps 1801-2000";
+  EXPECT_GT(tail, 0.5) << "D must still tell real from fake better than chance";
+  for (const auto& line : m) {
+    EXPECT_TRUE(std::isfinite(line["loss_d"].get<double>()));
+    EXPECT_TRUE(std::isfinite(line["loss_g"].get<double>()));
+  }
+  EXPECT_EQ(m.back()["step"].get<int64_t>(), 2000);
+  EXPECT_EQ(m.back()["nimg"].get<int64_t>(), 2000 * 128);
+}
+
+TEST_F(SeedRun, WritesConfigGridsAndCheckpoints) {
+  EXPECT_EQ(result_.steps, 2000);
+  const Config back = load_config(run_dir::config_path(run()));
+  EXPECT_EQ(to_toml(back).substr(to_toml(back).find('\n')), to_toml(cfg_).substr(to_toml(cfg_).find('\n')));
+  for (const char* step : {"step-0001000.png", "step-0002000.png"}) {
+    const auto im = png::read(run_dir::samples_dir(run()) + "/" + step);
+    EXPECT_EQ(im.width, 8u * 30 + 2) << "8x8 grid of 28x28 with 2 px padding";
+    EXPECT_EQ(im.channels, 1u);
+  }
+  const auto ckpts = run_dir::list_checkpoints(run());
+  ASSERT_EQ(ckpts.size(), 2u) << "keep_checkpoints = 2 prunes older ones";
+  EXPECT_NE(ckpts[0].find("step-0001500.pt"), std::string::npos);
+  EXPECT_NE(ckpts[1].find("step-0002000.pt"), std::string::npos);
+  EXPECT_EQ(result_.checkpoint, ckpts[1]);
+  for (const auto& e : std::filesystem::directory_iterator(run_dir::checkpoints_dir(run())))
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "no temporary file left: " << e.path();
+}
+
+TEST_F(SeedRun, CheckpointReproducesTheSamplesForTheSameZ) {
+  const auto info = read_checkpoint_info(result_.checkpoint);
+  EXPECT_EQ(info.step, 2000);
+  EXPECT_EQ(info.image_shape, (std::vector<int64_t>{1, 28, 28}));
+  const Config cfg = parse_config(info.config_text, "stored");
+  TrainState fresh = make_state(cfg, info.image_shape, 8000);
+  load_checkpoint(result_.checkpoint, fresh);
+  EXPECT_EQ(fresh.step, 2000);
+  EXPECT_EQ(fresh.nimg, 2000 * 128);
+  torch::InferenceMode guard;
+  fresh.g->eval();
+  const auto regenerated = grid::make(fresh.g->forward(models::grid_noise(cfg)));
+  const auto written = png::read(result_.sample_grid);
+  EXPECT_EQ(regenerated.data, written.data) << "the final grid and the checkpoint's G disagree";
+  // And a freshly initialised G does not (the comparison can fail).
+  TrainState untrained = make_state(cfg, info.image_shape, 0);
+  EXPECT_NE(grid::make(untrained.g->forward(models::grid_noise(cfg))).data, written.data);
+}
+
+TEST_F(SeedRun, SampleCommandWritesIdxAndPng) {
+  const std::string out = *dir_ / "s.idx.gz";
+  auto r = test::run_cli("sample --run " + run() + " --n 300 --seed 5 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto a = idx::read_images(out);
+  EXPECT_EQ(a.count, 300u);
+  EXPECT_EQ(a.rows, 28u);
+  r = test::run_cli("sample --run " + run() + " --n 300 --seed 5 --out " + (*dir_ / "t.idx"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(idx::read_images(*dir_ / "t.idx").pixels, a.pixels) << "same seed, same images";
+  r = test::run_cli("sample --checkpoint " + result_.checkpoint + " --n 300 --seed 6 --out " + (*dir_ / "u.idx"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(idx::read_images(*dir_ / "u.idx").pixels, a.pixels) << "another seed, other images";
+  // Samples are not blank: a trained G draws strokes (pixel mean of MNIST is ~33/255).
+  double mean = 0;
+  for (uint8_t p : a.pixels) mean += p;
+  mean /= static_cast<double>(a.pixels.size());
+  EXPECT_GT(mean, 10.0);
+  EXPECT_LT(mean, 90.0);
+  r = test::run_cli("sample --run " + run() + " --n 16 --out " + (*dir_ / "g.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(png::read(*dir_ / "g.png").width, 4u * 30 + 2);
+}
+
+TEST_F(SeedRun, SampleAndTrainRefuseBadRequests) {
+  auto r = test::run_cli("sample --run " + run() + " --n 4 --out " + (*dir_ / "x.jpg"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("use a .png, .idx or .idx.gz"), std::string::npos) << r.output;
+  r = test::run_cli("sample --run " + (*dir_ / "missing") + " --n 4 --out " + (*dir_ / "x.png"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("run directory not found"), std::string::npos) << r.output;
+  // A corrupt checkpoint names the file.
+  test::write_bytes(*dir_ / "bad.pt", "PK\x03\x04 not really a zip");
+  r = test::run_cli("sample --checkpoint " + (*dir_ / "bad.pt") + " --n 4 --out " + (*dir_ / "x.png"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("bad.pt: corrupt or unreadable checkpoint"), std::string::npos) << r.output;
+  // An existing run is never overwritten without --overwrite.
+  const auto before = std::filesystem::last_write_time(run_dir::metrics_path(run()));
+  r = test::run_cli("train --config " + test::source_dir() + "/configs/seed-keras-mlp.toml --set train.steps=1 --out " +
+                    run());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("run directory exists"), std::string::npos) << r.output;
+  EXPECT_EQ(std::filesystem::last_write_time(run_dir::metrics_path(run())), before);
+}
+
+TEST(Checkpoint, OtherArchitectureIsRefusedByName) {
+  test::TempDir dir;
+  Config a = seed_config();
+  a.steps = 1;
+  TrainState sa = make_state(a, {1, 28, 28}, 0);
+  save_checkpoint(dir / "a.pt", sa);
+  Config b = a;
+  b.g_hidden = {128, 256};
+  TrainState sb = make_state(b, {1, 28, 28}, 0);
+  try {
+    load_checkpoint(dir / "a.pt", sb, true);
+    FAIL() << "mismatched checkpoint accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match the model"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("generator.net.0.weight"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Budget, EpochsCountRealBatchesSeenByD) {
+  Config cfg;
+  cfg.steps = 0;
+  cfg.epochs = 2;
+  cfg.d_steps = 1;
+  EXPECT_EQ(total_steps(cfg, 62), 124);  // 8,000 / 128 = 62 full batches per epoch
+  cfg.d_steps = 5;
+  EXPECT_EQ(total_steps(cfg, 62), 25);  // ceil(124 / 5)
+  cfg.epochs = 0;
+  cfg.steps = 7;
+  EXPECT_EQ(total_steps(cfg, 62), 7);
+}
+
+TEST(Data, SamplerCoversEachEpochOnceAndIsSeeded) {
+  data::BatchSampler a(10, 3, 42), b(10, 3, 42), c(10, 3, 43);
+  EXPECT_EQ(a.batches_per_epoch(), 3);
+  std::vector<int64_t> seen;
+  for (int i = 0; i < 3; ++i) {
+    const auto idx = a.next();
+    EXPECT_TRUE(torch::equal(idx, b.next()));
+    for (int64_t j = 0; j < 3; ++j) seen.push_back(idx[j].item<int64_t>());
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "no index twice in one epoch";
+  EXPECT_EQ(a.epoch(), 0);
+  a.next();
+  EXPECT_EQ(a.epoch(), 1) << "the 10th example is dropped; a new permutation starts";
+  EXPECT_FALSE(torch::equal(data::BatchSampler(10, 3, 42).next(), c.next()));
+}
+
+TEST(Data, LoadsMnistScaledToSignedUnit) {
+  const auto ds = data::load("mnist", test::source_dir() + "/data/mnist", "train");
+  EXPECT_EQ(ds.size(), 8000);
+  EXPECT_EQ(ds.image_shape(), (std::vector<int64_t>{1, 28, 28}));
+  const auto x = data::to_signed_unit(ds.images.slice(0, 0, 100));
+  EXPECT_FLOAT_EQ(x.min().item<float>(), -1.0f);
+  EXPECT_FLOAT_EQ(x.max().item<float>(), 1.0f);
+  EXPECT_TRUE(torch::equal(data::to_uint8(x), ds.images.slice(0, 0, 100))) << "uint8 -> [-1, 1] -> uint8 is exact";
+  const auto counts = torch::bincount(ds.labels);
+  EXPECT_EQ(counts.numel(), 10);
+  EXPECT_GT(counts.min().item<int64_t>(), 600) << "stratified split keeps every class";
+  const auto test_split = data::load("mnist", test::source_dir() + "/data/mnist", "test");
+  EXPECT_EQ(test_split.size(), 2000);
+}
+
+}  // namespace
+}  // namespace ganforge

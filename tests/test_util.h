@@ -1,0 +1,73 @@
+// Helpers shared by the tests: temporary directories, fixtures, running the CLI.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ganforge::test {
+
+// A fresh directory removed at the end of the test.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ganforge-test-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+inline std::string source_dir() { return GANFORGE_SOURCE_DIR; }
+
+inline nlohmann::json fixtures() {
+  std::ifstream in(source_dir() + "/tests/reference/fixtures.json");
+  EXPECT_TRUE(in.good()) << "missing tests/reference/fixtures.json";
+  return nlohmann::json::parse(in);
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Run the ganforge CLI (path from $GANFORGE_BIN, set by CTest) with `args` appended.
+inline CommandResult run_cli(const std::string& args) {
+  const char* bin = std::getenv("GANFORGE_BIN");
+  CommandResult r;
+  if (!bin) {
+    r.output = "GANFORGE_BIN is not set (run the tests through ctest)";
+    return r;
+  }
+  const std::string cmd = std::string(bin) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+inline size_t count_lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace ganforge::test
