@@ -15,7 +15,7 @@ namespace ganforge {
 namespace {
 
 using Member = std::variant<int64_t Config::*, double Config::*, std::string Config::*,
-                            std::vector<int64_t> Config::*>;
+                            std::vector<int64_t> Config::*, bool Config::*>;
 
 struct Field {
   const char* key;  // "section.name"
@@ -47,6 +47,8 @@ const std::vector<Field>& schema() {
       {"model.d_activation", &Config::d_activation, "discriminator hidden activation", -INFINITY, INFINITY,
        {"relu", "leaky_relu", "elu", "tanh"}},
       {"model.leaky_slope", &Config::leaky_slope, "negative slope of leaky_relu", 0, 1},
+      {"model.g_batchnorm", &Config::g_batchnorm, "batch normalization after each G hidden layer"},
+      {"model.d_dropout", &Config::d_dropout, "dropout probability after each D hidden layer (0: none)", 0, 0.95},
       {"model.init", &Config::init,
        "weight init: torch (PyTorch defaults) or glorot (Glorot-uniform weights, zero biases; Keras/TF)",
        -INFINITY, INFINITY, {"torch", "glorot"}},
@@ -69,6 +71,10 @@ const std::vector<Field>& schema() {
       {"train.checkpoint_every", &Config::checkpoint_every,
        "steps between checkpoints (0: only at the end)", 0, 1e12},
       {"train.keep_checkpoints", &Config::keep_checkpoints, "how many recent checkpoints to keep", 1, 1e6},
+      {"train.ema_half_life_kimg", &Config::ema_half_life_kimg,
+       "exponential moving average of G's weights, used for samples and grids: its half-life in thousands "
+       "of generated images (Karras et al. 2018; 0: off)",
+       0, 1e6},
       {"train.sample_grid", &Config::sample_grid, "fixed-z samples per grid", 1, 1024},
       {"train.threads", &Config::threads, "intra-op threads (0: one per core)", 0, 1024},
       {"train.device", &Config::device, "cpu, or cuda with a CUDA build of LibTorch", -INFINITY, INFINITY,
@@ -143,6 +149,10 @@ void set_field(Config& cfg, const Field& f, const toml::node& node, const std::s
       for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
       throw UserError(at + ": " + key + " = '" + *v + "' is not allowed; choose one of: " + list);
     }
+    cfg.*(*p) = *v;
+  } else if (auto p = std::get_if<bool Config::*>(&f.member)) {
+    auto v = node.value_exact<bool>();
+    if (!v) throw UserError(at + ": " + key + " must be true or false");
     cfg.*(*p) = *v;
   } else if (auto p = std::get_if<std::vector<int64_t> Config::*>(&f.member)) {
     const toml::array* arr = node.as_array();
@@ -299,6 +309,7 @@ std::string describe_keys() {
     if (std::holds_alternative<double Config::*>(f.member)) type = "number";
     if (std::holds_alternative<std::string Config::*>(f.member)) type = "string";
     if (std::holds_alternative<std::vector<int64_t> Config::*>(f.member)) type = "integer array";
+    if (std::holds_alternative<bool Config::*>(f.member)) type = "boolean";
     os << "  " << f.key << " (" << type << ")";
     if (!f.choices.empty()) {
       os << " {";

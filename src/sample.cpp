@@ -28,11 +28,12 @@ std::string sample(const SampleOptions& opts) {
 
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts.seed));
   torch::InferenceMode guard;
-  s.g->eval();
+  auto& g = s.sampling_generator();
+  g->eval();
   std::vector<torch::Tensor> parts;
   for (int64_t done = 0; done < opts.n; done += opts.batch) {
     const int64_t b = std::min(opts.batch, opts.n - done);
-    parts.push_back(s.g->forward(models::sample_noise(cfg, b, gen)));
+    parts.push_back(g->forward(models::sample_noise(cfg, b, gen)));
   }
   const torch::Tensor images = torch::cat(parts);  // [N, C, H, W] in [-1, 1]
   if (to_png) {

@@ -68,5 +68,32 @@ TEST(Models, GlorotInitHasZeroBiasesAndGlorotBounds) {
   }
 }
 
+TEST(Models, EmaUpdateFollowsTheFormulaAndCopiesBuffers) {
+  Config cfg;
+  cfg.g_batchnorm = true;
+  torch::manual_seed(1);
+  auto g = models::make_generator(cfg, {1, 28, 28});
+  auto ema = models::make_generator(cfg, {1, 28, 28});
+  std::vector<torch::Tensor> before;
+  for (const auto& p : ema->parameters()) before.push_back(p.detach().clone());
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& b : g->buffers())
+      if (b.dtype() == torch::kFloat32) b.fill_(0.25f);
+  }
+  models::ema_update(*ema, *g, 0.9);
+  const auto src = g->parameters();
+  const auto dst = ema->parameters();
+  for (size_t i = 0; i < src.size(); ++i) {
+    const auto want = before[i] * 0.9 + src[i].detach() * 0.1;
+    EXPECT_LT((dst[i] - want).abs().max().item<float>(), 1e-6f) << "parameter " << i;
+  }
+  for (const auto& b : ema->buffers())
+    if (b.dtype() == torch::kFloat32) EXPECT_EQ(b.min().item<float>(), 0.25f);
+  // Half-life: after the updates of 20 kimg at batch 128, the old weights' share is 1/2.
+  const double beta = models::ema_beta(20, 128);
+  EXPECT_NEAR(std::pow(beta, 20000.0 / 128.0), 0.5, 1e-12);
+}
+
 }  // namespace
 }  // namespace ganforge

@@ -40,6 +40,7 @@ class SeedRun : public ::testing::Test {
     cfg_.sample_every = 1000;
     cfg_.checkpoint_every = 500;
     cfg_.keep_checkpoints = 2;
+    cfg_.ema_half_life_kimg = 10;  // grids and samples come from the EMA generator
     TrainOptions opts;
     opts.run_dir = *dir_ / "run";
     opts.console = nullptr;
@@ -105,10 +106,13 @@ TEST_F(SeedRun, CheckpointReproducesTheSamplesForTheSameZ) {
   EXPECT_EQ(fresh.step, 2000);
   EXPECT_EQ(fresh.nimg, 2000 * 128);
   torch::InferenceMode guard;
-  fresh.g->eval();
-  const auto regenerated = grid::make(fresh.g->forward(models::grid_noise(cfg)));
+  fresh.sampling_generator()->eval();
+  const auto regenerated = grid::make(fresh.sampling_generator()->forward(models::grid_noise(cfg)));
   const auto written = png::read(result_.sample_grid);
   EXPECT_EQ(regenerated.data, written.data) << "the final grid and the checkpoint's G disagree";
+  // The grid came from the EMA generator, which differs from the raw one.
+  ASSERT_TRUE(fresh.g_ema);
+  EXPECT_NE(grid::make(fresh.g->forward(models::grid_noise(cfg))).data, written.data);
   // And a freshly initialised G does not (the comparison can fail).
   TrainState untrained = make_state(cfg, info.image_shape, 0);
   EXPECT_NE(grid::make(untrained.g->forward(models::grid_noise(cfg))).data, written.data);

@@ -2,7 +2,7 @@
 //   format      "ganforge-checkpoint-1"
 //   config      the resolved config (TOML text); image_shape {C, H, W}
 //   step        generator steps done; d_updates; nimg (real images seen by D)
-//   generator, discriminator, opt_g, opt_d   module and Adam state archives
+//   generator, discriminator, generator_ema (if on), opt_g, opt_d   module and Adam state archives
 //   rng_noise, rng_data, data_perm, data_epoch, data_pos   every random stream and the data position
 #pragma once
 
@@ -22,6 +22,9 @@ struct TrainState {
   std::vector<int64_t> image_shape;  // {C, H, W} of the data G makes
   models::Generator g;
   models::Discriminator d;
+  models::Generator g_ema;  // EMA of g's weights (train.ema_half_life_kimg > 0), else null
+  // The generator to draw samples from: the EMA one when there is one.
+  models::Generator& sampling_generator() { return g_ema ? g_ema : g; }
   std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
   at::Generator noise_gen;
   std::unique_ptr<data::BatchSampler> sampler;

@@ -26,6 +26,8 @@ struct Config {
   std::string g_activation = "relu";
   std::string d_activation = "relu";
   double leaky_slope = 0.2;
+  bool g_batchnorm = false;  // BatchNorm1d after each G hidden Linear (Ioffe & Szegedy 2015)
+  double d_dropout = 0.0;  // dropout after each D hidden activation (Goodfellow et al. 2014 used it)
   std::string init = "torch";  // torch: PyTorch defaults; glorot: Glorot-uniform weights, zero biases
 
   // [loss]
@@ -47,6 +49,7 @@ struct Config {
   int64_t sample_every = 500;
   int64_t checkpoint_every = 2000;
   int64_t keep_checkpoints = 3;
+  double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
   int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
   int64_t threads = 0;       // intra-op threads; 0: one per core
   std::string device = "cpu";  // cpu | cuda

@@ -28,6 +28,13 @@ Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& 
 
 int64_t count_parameters(const torch::nn::Module& m);
 
+// Exponential moving average of weights (Karras et al. 2018, "Progressive Growing of GANs", sec. 4.1;
+// Yazici et al. 2019): ema = beta * ema + (1 - beta) * model for parameters; buffers (BatchNorm running
+// statistics) are copied. Both modules must have the same architecture.
+void ema_update(torch::nn::Module& ema, const torch::nn::Module& model, double beta);
+// beta for a half-life of `half_life_kimg` thousand images when each update sees `batch` images.
+double ema_beta(double half_life_kimg, int64_t batch);
+
 // Draw `n` noise vectors with `cfg.noise` ("normal": N(0, 1); "uniform": U(-1, 1)).
 torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen);
 // The fixed z behind a run's sample grids ([cfg.sample_grid, z_dim], CPU), from its own stream

@@ -14,11 +14,13 @@ namespace ganforge::models {
 namespace {
 
 torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_t out,
-                          const std::string& activation, double slope, const std::string& init) {
+                          const std::string& activation, double slope, const std::string& init,
+                          double dropout = 0.0, bool batchnorm = false) {
   torch::nn::Sequential seq;
   int64_t width = in;
   for (int64_t h : hidden) {
     seq->push_back(torch::nn::Linear(width, h));
+    if (batchnorm) seq->push_back(torch::nn::BatchNorm1d(h));
     if (activation == "relu")
       seq->push_back(torch::nn::ReLU());
     else if (activation == "leaky_relu")
@@ -29,6 +31,7 @@ torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_
       seq->push_back(torch::nn::Tanh());
     else
       throw UserError("unknown activation '" + activation + "'");
+    if (dropout > 0) seq->push_back(torch::nn::Dropout(dropout));
     width = h;
   }
   seq->push_back(torch::nn::Linear(width, out));
@@ -36,10 +39,10 @@ torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_
     // Keras' and TensorFlow's default: glorot_uniform kernels, zero biases (Glorot & Bengio 2010).
     torch::NoGradGuard no_grad;
     for (auto& p : seq->named_parameters()) {
-      if (p.key().find("weight") != std::string::npos)
+      if (p.value().dim() >= 2)
         torch::nn::init::xavier_uniform_(p.value());
-      else
-        torch::nn::init::zeros_(p.value());
+      else if (p.key().find("bias") != std::string::npos)
+        torch::nn::init::zeros_(p.value());  // BatchNorm scales keep their 1
     }
   }
   return seq;
@@ -48,7 +51,8 @@ torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_
 struct MlpGeneratorImpl : GeneratorImpl {
   MlpGeneratorImpl(const Config& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {
     const int64_t out = std::accumulate(shape_.begin(), shape_.end(), int64_t{1}, std::multiplies<>());
-    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, cfg.init));
+    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, cfg.init, 0.0,
+                                      cfg.g_batchnorm));
   }
   torch::Tensor forward(const torch::Tensor& z) override {
     auto x = torch::tanh(net_->forward(z));  // [N, C*H*W] in [-1, 1]
@@ -61,7 +65,7 @@ struct MlpGeneratorImpl : GeneratorImpl {
 struct MlpDiscriminatorImpl : DiscriminatorImpl {
   MlpDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
     const int64_t in = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-    net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.init));
+    net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.init, cfg.d_dropout));
   }
   torch::Tensor forward(const torch::Tensor& x) override {
     return net_->forward(x.flatten(1)).squeeze(1);  // [N]

@@ -67,6 +67,13 @@ TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape
   const torch::Device device(cfg.device);
   s.g->to(device);
   s.d->to(device);
+  if (cfg.ema_half_life_kimg > 0) {
+    s.g_ema = models::make_generator(cfg, image_shape);
+    s.g_ema->to(device);
+    for (auto& p : s.g_ema->parameters()) p.requires_grad_(false);
+    models::ema_update(*s.g_ema, *s.g, 0.0);  // start as an exact copy
+    s.g_ema->eval();
+  }
   s.opt_g = std::make_unique<torch::optim::Adam>(
       s.g->parameters(),
       torch::optim::AdamOptions(cfg.lr_g).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
@@ -90,6 +97,7 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
   ar.write("nimg", scalar(s.nimg));
   write_module(ar, "generator", *s.g);
   write_module(ar, "discriminator", *s.d);
+  if (s.g_ema) write_module(ar, "generator_ema", *s.g_ema);
   write_optim(ar, "opt_g", *s.opt_g);
   write_optim(ar, "opt_d", *s.opt_d);
   {
@@ -146,6 +154,7 @@ void load_checkpoint(const std::string& path, TrainState& s, bool generator_only
   auto ar = open_archive(path);
   try {
     read_module(ar, "generator", *s.g, path);
+    if (s.g_ema) read_module(ar, "generator_ema", *s.g_ema, path);
     s.step = read_int(ar, "step");
     if (generator_only) return;
     read_module(ar, "discriminator", *s.d, path);

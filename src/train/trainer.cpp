@@ -70,11 +70,13 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   if (!metrics) throw UserError(run_dir::metrics_path(opts.run_dir) + ": cannot write");
 
   TrainResult result;
+  const double ema_beta = cfg.ema_half_life_kimg > 0 ? models::ema_beta(cfg.ema_half_life_kimg, batch) : 0.0;
   auto write_grid = [&]() {
     torch::InferenceMode guard;
-    s.g->eval();
-    const auto images = s.g->forward(grid_z);
-    s.g->train();
+    auto& g = s.sampling_generator();
+    g->eval();
+    const auto images = g->forward(grid_z);
+    if (g == s.g) g->train();
     result.sample_grid = run_dir::samples_dir(opts.run_dir) + "/" + run_dir::step_name(s.step) + ".png";
     grid::write_png(result.sample_grid, images);
   };
@@ -125,6 +127,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     loss_g.backward();
     s.opt_g->step();
     set_requires_grad(*s.d, true);
+    if (s.g_ema) models::ema_update(*s.g_ema, *s.g, ema_beta);
     meter.loss_g += loss_g.item<double>();
     ++meter.g_count;
     ++s.step;

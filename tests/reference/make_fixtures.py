@@ -43,11 +43,13 @@ def loss_fixtures():
     return out
 
 
-def mlp(sizes, act, out_act=None):
+def mlp(sizes, act, out_act=None, batchnorm=False):
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
+            if batchnorm:
+                layers.append(nn.BatchNorm1d(sizes[i + 1]))
             layers.append(act())
     if out_act:
         layers.append(out_act())
@@ -65,7 +67,7 @@ def model_fixtures():
         "seed-keras-mlp": (mlp([100, 256, 256, 784], nn.ReLU, nn.Tanh), mlp([784, 256, 256, 1], nn.ReLU)),
         "seed-tf-mlp": (mlp([100, 128, 256, 512, 1024, 784], nn.ReLU, nn.Tanh),
                         mlp([784, 1024, 512, 256, 128, 1], nn.ReLU)),
-        "mnist-mlp": (mlp([100, 256, 512, 1024, 784], leaky, nn.Tanh), mlp([784, 512, 256, 1], leaky)),
+        "mnist-mlp": (mlp([100, 256, 512, 1024, 784], leaky, nn.Tanh, batchnorm=True), mlp([784, 512, 256, 1], leaky)),
     }
     return {name: {"generator": describe(g), "discriminator": describe(d)} for name, (g, d) in presets.items()}
 

@@ -10,7 +10,7 @@ namespace ganforge::cli {
 
 void add_train(CLI::App& app) {
   struct Args {
-    std::string config, out, data;
+    std::string config, out, data, device;
     std::vector<std::string> set;
     int64_t seed = -1;
     bool overwrite = false, list_keys = false, quiet = false;
@@ -23,6 +23,8 @@ void add_train(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "seed for weights, noise and data order (overrides train.seed)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--data", args->data, "folder of IDX files to train on (overrides data.dir)");
+  cmd->add_option("--device", args->device, "cpu (default) or cuda with a CUDA build of LibTorch (overrides train.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing run directory (one that holds a ganforge run)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->add_flag("--list-keys", args->list_keys, "list every config key with its type and meaning, then exit");
@@ -37,6 +39,7 @@ void add_train(CLI::App& app) {
     for (const auto& s : args->set) apply_override(cfg, s);
     if (args->seed >= 0) cfg.seed = args->seed;
     if (!args->data.empty()) cfg.data_dir = args->data;
+    if (!args->device.empty()) cfg.device = args->device;
     validate(cfg);
     TrainOptions opts;
     opts.run_dir = args->out.empty() ? (std::filesystem::path("runs") / cfg.name).string() : args->out;
