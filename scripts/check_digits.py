@@ -75,15 +75,19 @@ def main():
             opt.step()
     net.eval()
     with torch.no_grad():
-        acc = (net(xte).argmax(1) == yte).float().mean().item()
+        real_probs = F.softmax(net(xte), 1)
+        acc = (real_probs.argmax(1) == yte).float().mean().item()
+        real_confident = (real_probs.max(1).values >= 0.9).float().mean().item()
         probs = F.softmax(net(to_input(read_idx(args.samples))), 1)
     conf, cls = probs.max(1)
     hist = torch.bincount(cls, minlength=10).tolist()
     confident = (conf >= 0.9).float().mean().item()
     result = {"classifier_test_accuracy": acc, "samples": len(cls), "class_histogram": hist,
               "classes_present": sum(1 for h in hist if h > 0), "confident_share": confident,
+              "real_test_confident_share": real_confident,
               "mean_confidence": conf.mean().item()}
-    print(f"classifier test accuracy {acc:.4f} (on {len(yte)} real test digits)")
+    print(f"classifier test accuracy {acc:.4f} (on {len(yte)} real test digits; "
+          f"confidence >= 0.9 for {100 * real_confident:.1f}% of them)")
     print(f"{len(cls)} samples: classes present {result['classes_present']}/10, "
           f"confidence >= 0.9 for {100 * confident:.1f}%, mean confidence {result['mean_confidence']:.3f}")
     print("class histogram: " + " ".join(f"{d}:{h}" for d, h in enumerate(hist)))

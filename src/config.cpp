@@ -77,6 +77,8 @@ const std::vector<Field>& schema() {
        0, 1e6},
       {"train.sample_grid", &Config::sample_grid, "fixed-z samples per grid", 1, 1024},
       {"train.threads", &Config::threads, "intra-op threads (0: one per core)", 0, 1024},
+      {"train.deterministic", &Config::deterministic,
+       "one thread and deterministic algorithms, so a run (and a killed and resumed run) repeats bitwise"},
       {"train.device", &Config::device, "cpu, or cuda with a CUDA build of LibTorch", -INFINITY, INFINITY,
        {"cpu", "cuda"}},
   };

@@ -2,6 +2,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ganforge/checkpoint.h"
 #include "ganforge/data.h"
@@ -224,6 +227,100 @@ TEST(Data, LoadsMnistScaledToSignedUnit) {
   EXPECT_GT(counts.min().item<int64_t>(), 600) << "stratified split keeps every class";
   const auto test_split = data::load("mnist", test::source_dir() + "/data/mnist", "test");
   EXPECT_EQ(test_split.size(), 2000);
+}
+
+}  // namespace
+}  // namespace ganforge
+
+// Exact resume (issue 6): a run killed with SIGKILL and resumed, and one stopped with SIGTERM and resumed,
+// end with the same metrics (timing fields aside) and bitwise the same weights as an uninterrupted run.
+namespace ganforge {
+namespace {
+
+std::string train_args(const std::string& out) {
+  return "train --config " + test::source_dir() + "/configs/seed-keras-mlp.toml --data " + test::source_dir() +
+         "/data/mnist --deterministic --set train.steps=400 --set train.log_every=25 --set train.checkpoint_every=50"
+         " --set model.d_dropout=0.2 --set train.ema_half_life_kimg=5 --quiet --out " + out;
+}
+
+// metrics.jsonl without the wall-clock fields.
+std::vector<nlohmann::json> metrics_without_time(const std::string& run) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(run + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    j.erase("time_s");
+    j.erase("it_per_s");
+    out.push_back(j);
+  }
+  return out;
+}
+
+void expect_same_weights(const std::string& a, const std::string& b) {
+  const auto info = read_checkpoint_info(a);
+  const Config cfg = parse_config(info.config_text, "stored");
+  TrainState sa = make_state(cfg, info.image_shape, 8000), sb = make_state(cfg, info.image_shape, 8000);
+  load_checkpoint(a, sa);
+  load_checkpoint(b, sb);
+  for (auto [ma, mb] : {std::pair<torch::nn::Module*, torch::nn::Module*>{sa.g.get(), sb.g.get()},
+                        {sa.d.get(), sb.d.get()}, {sa.g_ema.get(), sb.g_ema.get()}}) {
+    const auto pa = ma->parameters(), pb = mb->parameters();
+    ASSERT_EQ(pa.size(), pb.size());
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "parameter " << i;
+  }
+}
+
+// Start a training process, kill it with `signal` once `trigger` exists, wait; returns the exit status.
+int run_and_signal(const std::string& args, const std::string& trigger, int signal) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string cmd = std::string(std::getenv("GANFORGE_BIN")) + " " + args + " >/dev/null 2>&1";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 6000 && !std::filesystem::exists(trigger); ++i) ::usleep(10000);
+  ::kill(pid, signal);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+TEST(Resume, KilledAndResumedRunEqualsUninterruptedRun) {
+  ASSERT_NE(std::getenv("GANFORGE_BIN"), nullptr);
+  test::TempDir dir;
+  auto r = test::run_cli(train_args(dir / "full"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  // SIGKILL at a step that varies from run to run: after the checkpoint at step 50k for a random k in 1..6.
+  std::srand(static_cast<unsigned>(::getpid()));
+  const int k = 1 + std::rand() % 6;
+  const std::string trigger = dir / "killed/checkpoints/" + run_dir::step_name(50 * k) + ".pt";
+  const int status = run_and_signal(train_args(dir / "killed"), trigger, SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed (k = " << k << ")";
+  r = test::run_cli("train --resume " + (dir / "killed") + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(metrics_without_time(dir / "killed"), metrics_without_time(dir / "full")) << "killed after step " << 50 * k;
+  expect_same_weights(dir / "full/checkpoints/step-0000400.pt", dir / "killed/checkpoints/step-0000400.pt");
+}
+
+TEST(Resume, SigtermCheckpointsAndExitsZero) {
+  ASSERT_NE(std::getenv("GANFORGE_BIN"), nullptr);
+  test::TempDir dir;
+  auto r = test::run_cli(train_args(dir / "full"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const int status = run_and_signal(train_args(dir / "stopped"), dir / "stopped/checkpoints/step-0000100.pt", SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << "SIGTERM must end the run cleanly";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const auto ckpts = run_dir::list_checkpoints(dir / "stopped");
+  ASSERT_FALSE(ckpts.empty());
+  EXPECT_EQ(ckpts.back().find("step-0000400.pt"), std::string::npos) << "stopped before the end";
+  // A corrupt newest checkpoint is skipped, not trusted: resume uses the one before it.
+  test::write_bytes(dir / "stopped/checkpoints/step-0000999.pt", "truncated garbage");
+  r = test::run_cli("train --resume " + (dir / "stopped"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("skipping unusable checkpoint"), std::string::npos) << r.output;
+  EXPECT_EQ(metrics_without_time(dir / "stopped"), metrics_without_time(dir / "full"));
+  expect_same_weights(dir / "full/checkpoints/step-0000400.pt", dir / "stopped/checkpoints/step-0000400.pt");
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 //   config      the resolved config (TOML text); image_shape {C, H, W}
 //   step        generator steps done; d_updates; nimg (real images seen by D)
 //   generator, discriminator, generator_ema (if on), opt_g, opt_d   module and Adam state archives
-//   rng_noise, rng_data, data_perm, data_epoch, data_pos   every random stream and the data position
+//   rng_noise, rng_data, rng_global, data_perm, data_epoch, data_pos   every random stream (the global one
+//               drives dropout) and the data position; meter, elapsed_s   the pending log line and the clock
 #pragma once
 
 #include <torch/torch.h>
@@ -16,6 +17,14 @@
 #include "ganforge/models.h"
 
 namespace ganforge {
+
+// Running sums behind the next metrics.jsonl line; checkpointed so that a resumed run writes the same
+// lines as an uninterrupted one.
+struct LogMeter {
+  double loss_d = 0, loss_g = 0, d_real = 0, d_fake = 0, d_acc = 0;
+  int64_t d_count = 0, g_count = 0;
+  void reset() { *this = LogMeter(); }
+};
 
 struct TrainState {
   Config cfg;
@@ -31,6 +40,8 @@ struct TrainState {
   int64_t step = 0;       // generator updates done
   int64_t d_updates = 0;  // discriminator updates done
   int64_t nimg = 0;       // real images shown to D
+  double elapsed_s = 0;   // training time before this process (resumed runs)
+  LogMeter meter;
 };
 
 // Build G, D and their optimizers from the config, seeded with cfg.seed. `n_train` sizes the sampler

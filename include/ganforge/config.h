@@ -52,6 +52,7 @@ struct Config {
   double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
   int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
   int64_t threads = 0;       // intra-op threads; 0: one per core
+  bool deterministic = false;  // one thread and deterministic algorithms: bitwise-repeatable runs
   std::string device = "cpu";  // cpu | cuda
 };
 

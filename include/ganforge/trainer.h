@@ -11,6 +11,7 @@ namespace ganforge {
 struct TrainOptions {
   std::string run_dir;
   bool overwrite = false;  // replace an existing run directory (only one that holds a ganforge run)
+  bool resume = false;     // continue the run in run_dir from its newest usable checkpoint
   FILE* console = stderr;  // progress and messages; nullptr: silent
 };
 
@@ -19,7 +20,13 @@ struct TrainResult {
   double seconds = 0;
   std::string checkpoint;   // last checkpoint written
   std::string sample_grid;  // last sample grid written
+  bool interrupted = false;  // stopped by request_stop() before the budget was spent
 };
+
+// Ask a running train() to finish its current step, write a checkpoint and return (async-signal-safe:
+// the CLI calls it from its SIGINT/SIGTERM handler).
+void request_stop();
+bool stop_requested();
 
 // Writes RUN_DIR/config.toml, metrics.jsonl, samples/, checkpoints/ (see run_dir.h).
 TrainResult train(const Config& cfg, const TrainOptions& opts);

@@ -105,6 +105,16 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     ar.write("rng_noise", gen.get_state());
   }
+  {
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(global.mutex());
+    ar.write("rng_global", global.get_state());
+  }
+  const LogMeter& m = s.meter;
+  ar.write("meter", torch::tensor({m.loss_d, m.loss_g, m.d_real, m.d_fake, m.d_acc, static_cast<double>(m.d_count),
+                                   static_cast<double>(m.g_count)},
+                                  torch::kFloat64));
+  ar.write("elapsed_s", torch::tensor(s.elapsed_s, torch::kFloat64));
   if (s.sampler) {
     ar.write("rng_data", s.sampler->generator_state());
     ar.write("data_perm", s.sampler->permutation());
@@ -171,6 +181,19 @@ void load_checkpoint(const std::string& path, TrainState& s, bool generator_only
       std::lock_guard<std::mutex> lock(s.noise_gen.mutex());
       s.noise_gen.set_state(noise_state);
     }
+    torch::Tensor global_state, meter, elapsed;
+    ar.read("rng_global", global_state);
+    {
+      at::Generator global = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(global.mutex());
+      global.set_state(global_state);
+    }
+    ar.read("meter", meter);
+    ar.read("elapsed_s", elapsed);
+    const auto mv = meter.contiguous();
+    const double* v = mv.data_ptr<double>();
+    s.meter = LogMeter{v[0], v[1], v[2], v[3], v[4], static_cast<int64_t>(v[5]), static_cast<int64_t>(v[6])};
+    s.elapsed_s = elapsed.item<double>();
     if (s.sampler) {
       torch::Tensor data_state, perm;
       ar.read("rng_data", data_state);

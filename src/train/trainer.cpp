@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -19,12 +20,7 @@
 namespace ganforge {
 namespace {
 
-// Running means of what one log line reports.
-struct Meter {
-  double loss_d = 0, loss_g = 0, d_real = 0, d_fake = 0, d_acc = 0;
-  int64_t d_count = 0, g_count = 0;
-  void reset() { *this = Meter(); }
-};
+std::atomic<bool> g_stop_requested{false};
 
 void set_requires_grad(torch::nn::Module& m, bool on) {
   for (auto& p : m.parameters()) p.requires_grad_(on);
@@ -34,7 +30,39 @@ void say(FILE* console, const std::string& msg) {
   if (console) std::fprintf(console, "%s\n", msg.c_str());
 }
 
+// The newest checkpoint that loads; corrupt or truncated ones are reported and skipped (never deleted).
+std::string load_latest_good(const std::string& dir, TrainState& s, FILE* console) {
+  const auto all = run_dir::list_checkpoints(dir);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      load_checkpoint(*it, s);
+      return *it;
+    } catch (const UserError& e) {
+      say(console, std::string("warning: skipping unusable checkpoint: ") + e.what());
+    }
+  }
+  throw UserError(dir + ": no usable checkpoint to resume from (checkpoints/step-*.pt)");
+}
+
+// Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and
+// the resumed run writes them again.
+void truncate_metrics(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) break;  // a line cut by a crash ends the usable log
+    if (j.contains("step") && j["step"].get<int64_t>() > step) break;
+    kept += line + "\n";
+  }
+  fs::write_text_atomic(path, kept);
+}
+
 }  // namespace
+
+void request_stop() { g_stop_requested.store(true); }
+bool stop_requested() { return g_stop_requested.load(); }
 
 int64_t total_steps(const Config& cfg, int64_t batches_per_epoch) {
   if (cfg.steps > 0) return cfg.steps;
@@ -47,14 +75,20 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   validate(cfg);
   if (cfg.device != "cpu" && !torch::cuda::is_available())
     throw UserError("train.device = '" + cfg.device + "' but this LibTorch build sees no CUDA device");
-  const auto rt = runtime::configure(static_cast<int>(cfg.threads));
+  if (cfg.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+  const auto rt = runtime::configure(cfg.deterministic ? 1 : static_cast<int>(cfg.threads));
   say(opts.console, runtime::summary(rt));
 
   const data::Dataset ds = data::load(cfg.dataset, cfg.data_dir, "train");
-  run_dir::create(opts.run_dir, opts.overwrite);
-  fs::write_text_atomic(run_dir::config_path(opts.run_dir), to_toml(cfg));
-
   TrainState s = make_state(cfg, ds.image_shape(), ds.size());
+  if (opts.resume) {
+    const std::string from = load_latest_good(opts.run_dir, s, opts.console);
+    truncate_metrics(run_dir::metrics_path(opts.run_dir), s.step);
+    say(opts.console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
+  } else {
+    run_dir::create(opts.run_dir, opts.overwrite);
+  }
+  fs::write_text_atomic(run_dir::config_path(opts.run_dir), to_toml(cfg));
   const torch::Device device(cfg.device);
   const auto loss = losses::make(cfg.g_loss);
   const int64_t steps = total_steps(cfg, s.sampler->batches_per_epoch());
@@ -87,11 +121,12 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   };
 
   Progress progress(steps, "step", opts.console ? opts.console : stderr);
-  Meter meter;
+  LogMeter& meter = s.meter;
   const auto t0 = std::chrono::steady_clock::now();
+  const double elapsed_before = s.elapsed_s;
   auto last_log = t0;
-  int64_t last_log_step = 0;
-  while (s.step < steps) {
+  int64_t last_log_step = s.step;
+  while (s.step < steps && !stop_requested()) {
     // Discriminator: k updates on fresh real batches and fresh fakes.
     for (int64_t k = 0; k < cfg.d_steps; ++k) {
       const torch::Tensor idx = s.sampler->next();
@@ -153,18 +188,28 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
           {"d_fake", fields[3].second},
           {"d_acc", meter.d_acc / std::max<int64_t>(1, meter.d_count)},
           {"it_per_s", interval > 0 ? static_cast<double>(s.step - last_log_step) / interval : 0.0},
-          {"time_s", std::chrono::duration<double>(now - t0).count()},
+          {"time_s", elapsed_before + std::chrono::duration<double>(now - t0).count()},
       };
       metrics << line.dump() << "\n" << std::flush;
       meter.reset();
       last_log = now;
       last_log_step = s.step;
     }
+    s.elapsed_s = elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if ((cfg.sample_every > 0 && s.step % cfg.sample_every == 0) || last) write_grid();
-    if ((cfg.checkpoint_every > 0 && s.step % cfg.checkpoint_every == 0) || last) write_checkpoint();
+    if ((cfg.checkpoint_every > 0 && s.step % cfg.checkpoint_every == 0) || last || stop_requested())
+      write_checkpoint();
   }
   result.steps = s.step;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (s.step < steps) {
+    result.interrupted = true;
+    if (opts.console)
+      progress.finish("train: stopped at step " + std::to_string(s.step) + " of " + std::to_string(steps) +
+                      (result.checkpoint.empty() ? "" : "; checkpoint " + result.checkpoint) +
+                      "; continue with: ganforge train --resume " + opts.run_dir);
+    return result;
+  }
   if (opts.console)
     progress.finish("train: done: " + std::to_string(result.steps) + " steps in " +
                     Progress::format_duration(result.seconds) + "; samples " + result.sample_grid +

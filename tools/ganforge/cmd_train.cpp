@@ -1,5 +1,8 @@
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <unistd.h>
 
 #include "commands.h"
 #include "ganforge/config.h"
@@ -7,19 +10,46 @@
 #include "ganforge/trainer.h"
 
 namespace ganforge::cli {
+namespace {
+
+// First SIGINT/SIGTERM: finish the step, checkpoint, exit 0. A second one ends the process at once
+// (SA_RESETHAND restores the default action).
+void on_stop_signal(int) {
+  request_stop();
+  const char msg[] = "\ntrain: stop requested: finishing the current step and writing a checkpoint "
+                     "(signal again to quit at once)\n";
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+}
+
+void install_stop_handlers() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace
 
 void add_train(CLI::App& app) {
   struct Args {
-    std::string config, out, data, device;
+    std::string config, out, data, device, resume;
     std::vector<std::string> set;
     int64_t seed = -1;
-    bool overwrite = false, list_keys = false, quiet = false;
+    bool overwrite = false, list_keys = false, quiet = false, deterministic = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("train", "train a GAN from a TOML config; writes a run directory");
   cmd->add_option("--config,config", args->config, "experiment config (TOML), e.g. configs/mnist-mlp.toml");
   cmd->add_option("--set", args->set, "override a config key: --set train.steps=2000 (repeatable)");
   cmd->add_option("--out", args->out, "run directory (default: runs/<config name>)");
+  cmd->add_option("--resume", args->resume,
+                  "continue the run in this directory from its newest usable checkpoint (its config.toml, "
+                  "plus any --set)");
+  cmd->add_flag("--deterministic", args->deterministic,
+                "one thread, deterministic algorithms: a run repeats bitwise, also across a kill and --resume");
   cmd->add_option("--seed", args->seed, "seed for weights, noise and data order (overrides train.seed)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--data", args->data, "folder of IDX files to train on (overrides data.dir)");
@@ -34,17 +64,28 @@ void add_train(CLI::App& app) {
                   describe_keys().c_str());
       return;
     }
-    if (args->config.empty()) throw UserError("train: --config FILE is required (see configs/)");
-    Config cfg = load_config(args->config);
+    if (!args->resume.empty() && (!args->config.empty() || !args->out.empty() || args->overwrite))
+      throw UserError("train: --resume DIR takes the config from DIR/config.toml; drop --config/--out/--overwrite");
+    if (args->config.empty() && args->resume.empty())
+      throw UserError("train: --config FILE is required (see configs/), or --resume RUN_DIR");
+    std::error_code ec;
+    if (!args->resume.empty() && !std::filesystem::exists(args->resume + "/config.toml", ec))
+      throw UserError(args->resume + ": not a ganforge run directory (no config.toml) to resume");
+    Config cfg = load_config(args->resume.empty() ? args->config : args->resume + "/config.toml");
     for (const auto& s : args->set) apply_override(cfg, s);
     if (args->seed >= 0) cfg.seed = args->seed;
     if (!args->data.empty()) cfg.data_dir = args->data;
     if (!args->device.empty()) cfg.device = args->device;
+    if (args->deterministic) cfg.deterministic = true;
     validate(cfg);
     TrainOptions opts;
-    opts.run_dir = args->out.empty() ? (std::filesystem::path("runs") / cfg.name).string() : args->out;
+    opts.run_dir = !args->resume.empty() ? args->resume
+                   : args->out.empty()    ? (std::filesystem::path("runs") / cfg.name).string()
+                                          : args->out;
     opts.overwrite = args->overwrite;
+    opts.resume = !args->resume.empty();
     opts.console = args->quiet ? nullptr : stderr;
+    install_stop_handlers();
     train(cfg, opts);
   });
 }
