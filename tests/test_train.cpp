@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <limits>
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +29,10 @@ Config seed_config() {
 std::vector<nlohmann::json> read_metrics(const std::string& run) {
   std::ifstream in(run_dir::metrics_path(run));
   std::vector<nlohmann::json> out;
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (!j.contains("event")) out.push_back(j);  // metrics lines only
+  }
   return out;
 }
 
@@ -243,7 +247,7 @@ std::string train_args(const std::string& out) {
          " --set model.d_dropout=0.2 --set train.ema_half_life_kimg=5 --quiet --out " + out;
 }
 
-// metrics.jsonl without the wall-clock fields.
+// metrics.jsonl without the wall-clock fields and event messages (which name the run directory).
 std::vector<nlohmann::json> metrics_without_time(const std::string& run) {
   std::vector<nlohmann::json> out;
   std::ifstream in(run + "/metrics.jsonl");
@@ -251,6 +255,7 @@ std::vector<nlohmann::json> metrics_without_time(const std::string& run) {
     auto j = nlohmann::json::parse(line);
     j.erase("time_s");
     j.erase("it_per_s");
+    j.erase("message");
     out.push_back(j);
   }
   return out;
@@ -321,6 +326,116 @@ TEST(Resume, SigtermCheckpointsAndExitsZero) {
   EXPECT_NE(r.output.find("skipping unusable checkpoint"), std::string::npos) << r.output;
   EXPECT_EQ(metrics_without_time(dir / "stopped"), metrics_without_time(dir / "full"));
   expect_same_weights(dir / "full/checkpoints/step-0000400.pt", dir / "stopped/checkpoints/step-0000400.pt");
+}
+
+}  // namespace
+}  // namespace ganforge
+
+// Divergence guard, checkpoint integrity and health warnings (issue 6).
+namespace ganforge {
+namespace {
+
+std::vector<nlohmann::json> events(const std::string& run, const std::string& kind) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(run_dir::metrics_path(run));
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.value("event", "") == kind) out.push_back(j);
+  }
+  return out;
+}
+
+TrainResult guarded_run(const std::string& run, std::vector<int64_t> inject, int64_t health_window) {
+  Config cfg = seed_config();
+  cfg.steps = 120;
+  cfg.log_every = 10;
+  cfg.sample_every = 0;
+  cfg.checkpoint_every = 50;
+  cfg.health_window = health_window;
+  TrainOptions opts;
+  opts.run_dir = run;
+  opts.console = nullptr;
+  opts.inject_nonfinite_at = std::move(inject);
+  return train(cfg, opts);
+}
+
+void expect_finite_weights(const std::string& ckpt) {
+  const auto info = read_checkpoint_info(ckpt);
+  TrainState s = make_state(parse_config(info.config_text, "stored"), info.image_shape, 0);
+  load_checkpoint(ckpt, s, true);
+  for (const auto& p : s.g->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+TEST(Guard, SkipsANonFiniteStepAndWarnsAboutASaturatedD) {
+  test::TempDir dir;
+  const auto r = guarded_run(dir / "run", {30}, 40);
+  EXPECT_EQ(r.steps, 120);
+  const auto skips = events(dir / "run", "nonfinite");
+  ASSERT_EQ(skips.size(), 1u);
+  EXPECT_EQ(skips[0]["step"].get<int64_t>(), 30);
+  EXPECT_TRUE(events(dir / "run", "rollback").empty());
+  expect_finite_weights(r.checkpoint);
+  // The untrained G loses outright for the first hundreds of steps of the Keras seed.
+  const auto warnings = events(dir / "run", "warning");
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_EQ(warnings[0]["what"], "d_saturated");
+}
+
+TEST(Guard, RepeatedNonFiniteStepsRollBackAndLowerTheLearningRates) {
+  test::TempDir dir;
+  std::vector<int64_t> inject;
+  for (int64_t step = 61; step <= 72; ++step) inject.push_back(step);
+  const auto r = guarded_run(dir / "run", inject, 0);
+  EXPECT_EQ(r.steps, 120);
+  const auto rollbacks = events(dir / "run", "rollback");
+  ASSERT_EQ(rollbacks.size(), 1u);
+  EXPECT_EQ(rollbacks[0]["from_step"].get<int64_t>(), 70) << "10 (train.nonfinite_patience) bad steps: 61-70";
+  EXPECT_EQ(rollbacks[0]["step"].get<int64_t>(), 50) << "back to the checkpoint at step 50";
+  EXPECT_DOUBLE_EQ(rollbacks[0]["lr_scale"].get<double>(), 0.5);
+  EXPECT_EQ(events(dir / "run", "nonfinite").size(), 12u) << "61-70, then 71 and 72 after the rollback";
+  // Each step is logged once: the lines after step 50 from before the rollback were dropped.
+  int64_t prev = 0;
+  for (const auto& line : read_metrics(dir / "run")) {
+    EXPECT_GT(line["step"].get<int64_t>(), prev);
+    prev = line["step"].get<int64_t>();
+  }
+  EXPECT_EQ(prev, 120);
+  // The lowered rates are in the final checkpoint.
+  const auto info = read_checkpoint_info(r.checkpoint);
+  TrainState s = make_state(parse_config(info.config_text, "stored"), info.image_shape, 8000);
+  load_checkpoint(r.checkpoint, s);
+  EXPECT_DOUBLE_EQ(s.lr_scale, 0.5);
+  EXPECT_DOUBLE_EQ(static_cast<torch::optim::AdamOptions&>(s.opt_g->param_groups()[0].options()).lr(), 1e-4);
+  expect_finite_weights(r.checkpoint);
+}
+
+TEST(Checkpoint, ChecksumCatchesCorruptionAndNonFiniteWeightsAreNeverWritten) {
+  test::TempDir dir;
+  Config cfg = seed_config();
+  TrainState s = make_state(cfg, {1, 28, 28}, 0);
+  save_checkpoint(dir / "a.pt", s);
+  EXPECT_TRUE(std::filesystem::exists(dir / "a.pt.crc32"));
+  TrainState t = make_state(cfg, {1, 28, 28}, 0);
+  load_checkpoint(dir / "a.pt", t, true);  // intact: loads
+  std::string bytes;
+  {
+    std::ifstream in(dir / "a.pt", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);  // one flipped bit
+  test::write_bytes(dir / "a.pt", bytes);
+  try {
+    load_checkpoint(dir / "a.pt", t, true);
+    FAIL() << "corrupt checkpoint accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
+  }
+  {
+    torch::NoGradGuard no_grad;
+    s.g->parameters()[0][0][0] = std::numeric_limits<float>::quiet_NaN();
+  }
+  EXPECT_THROW(save_checkpoint(dir / "nan.pt", s), NonFiniteWeights);
+  EXPECT_FALSE(std::filesystem::exists(dir / "nan.pt"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "ganforge/config.h"
@@ -41,6 +42,7 @@ struct TrainState {
   int64_t d_updates = 0;  // discriminator updates done
   int64_t nimg = 0;       // real images shown to D
   double elapsed_s = 0;   // training time before this process (resumed runs)
+  double lr_scale = 1;    // product of the divergence guard's rollback factors so far
   LogMeter meter;
 };
 
@@ -48,7 +50,17 @@ struct TrainState {
 // (0: no sampler, for sampling only).
 TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train);
 
-// Atomic write (temporary file, fsync, rename).
+// Thrown by save_checkpoint instead of writing a checkpoint with a NaN or Inf weight.
+class NonFiniteWeights : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Set both optimizers' learning rates to the config's times state.lr_scale.
+void apply_learning_rates(TrainState& state);
+
+// Atomic write (temporary file, fsync, rename) of PATH and its checksum PATH.crc32 (CRC-32 and size,
+// verified by load). Throws NonFiniteWeights rather than save a non-finite G or D weight.
 void save_checkpoint(const std::string& path, const TrainState& state);
 // Load into a state built by make_state with the same architecture. A file that is missing, corrupt or
 // from another architecture is a UserError naming the file and the mismatch. Without a sampler only

@@ -51,6 +51,9 @@ struct Config {
   int64_t keep_checkpoints = 3;
   double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
   int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
+  int64_t nonfinite_patience = 10;  // consecutive non-finite steps before rolling back to a checkpoint
+  double rollback_lr_factor = 0.5;  // learning rates are multiplied by this at each rollback
+  int64_t health_window = 2000;     // steps of D accuracy >= 0.99 before warning (0: off)
   int64_t threads = 0;       // intra-op threads; 0: one per core
   bool deterministic = false;  // one thread and deterministic algorithms: bitwise-repeatable runs
   std::string device = "cpu";  // cpu | cuda

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "ganforge/config.h"
 
@@ -13,6 +14,7 @@ struct TrainOptions {
   bool overwrite = false;  // replace an existing run directory (only one that holds a ganforge run)
   bool resume = false;     // continue the run in run_dir from its newest usable checkpoint
   FILE* console = stderr;  // progress and messages; nullptr: silent
+  std::vector<int64_t> inject_nonfinite_at;  // testing the divergence guard: make D's loss NaN at these steps
 };
 
 struct TrainResult {

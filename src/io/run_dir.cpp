@@ -64,6 +64,7 @@ void prune_checkpoints(const std::string& dir, int64_t keep) {
   for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
     std::error_code ec;
     fsys::remove(all[i], ec);
+    fsys::remove(all[i] + ".crc32", ec);
   }
 }
 

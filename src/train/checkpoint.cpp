@@ -1,6 +1,7 @@
 #include "ganforge/checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <sstream>
@@ -24,6 +25,14 @@ void write_optim(torch::serialize::OutputArchive& ar, const std::string& key, co
   torch::serialize::OutputArchive sub;
   opt.save(sub);
   ar.write(key, sub);
+}
+
+// "crc32 <hex> size <bytes>\n" of the archive bytes (zlib's CRC-32).
+std::string checksum_line(const void* data, size_t size) {
+  const uLong crc = crc32_z(crc32_z(0L, Z_NULL, 0), static_cast<const Bytef*>(data), size);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "crc32 %08lx size %zu\n", static_cast<unsigned long>(crc), size);
+  return buf;
 }
 
 torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
@@ -87,6 +96,12 @@ TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape
   return s;
 }
 
+void apply_learning_rates(TrainState& s) {
+  for (auto [opt, lr] : {std::pair{s.opt_g.get(), s.cfg.lr_g}, std::pair{s.opt_d.get(), s.cfg.lr_d}})
+    for (auto& group : opt->param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr * s.lr_scale);
+}
+
 void save_checkpoint(const std::string& path, const TrainState& s) {
   torch::serialize::OutputArchive ar;
   ar.write("format", c10::IValue(std::string(kFormat)));
@@ -115,15 +130,23 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
                                    static_cast<double>(m.g_count)},
                                   torch::kFloat64));
   ar.write("elapsed_s", torch::tensor(s.elapsed_s, torch::kFloat64));
+  ar.write("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
   if (s.sampler) {
     ar.write("rng_data", s.sampler->generator_state());
     ar.write("data_perm", s.sampler->permutation());
     ar.write("data_epoch", scalar(s.sampler->epoch()));
     ar.write("data_pos", scalar(s.sampler->position()));
   }
+  for (const auto* m : {static_cast<const torch::nn::Module*>(s.g.get()), static_cast<const torch::nn::Module*>(s.d.get())})
+    for (const auto& p : m->named_parameters())
+      if (!torch::isfinite(p.value()).all().item<bool>())
+        throw NonFiniteWeights("refusing to write " + path + ": parameter " + p.key() + " is not finite");
   std::ostringstream os;
   ar.save_to(os);
   const std::string bytes = os.str();
+  // The checksum goes first, in its own file: a checkpoint whose sidecar is missing or disagrees is
+  // not trusted.
+  fs::write_text_atomic(path + ".crc32", checksum_line(bytes.data(), bytes.size()));
   fs::write_file_atomic(path, std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
@@ -132,9 +155,15 @@ namespace {
 torch::serialize::InputArchive open_archive(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": checkpoint not found");
+  const std::vector<uint8_t> bytes = fs::read_file_bytes(path);
+  if (std::filesystem::exists(path + ".crc32", ec)) {
+    const auto want = fs::read_file_bytes(path + ".crc32");
+    if (std::string(want.begin(), want.end()) != checksum_line(bytes.data(), bytes.size()))
+      throw UserError(path + ": checksum mismatch (the file is corrupt or truncated)");
+  }
   torch::serialize::InputArchive ar;
   try {
-    ar.load_from(path);
+    ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     c10::IValue format;
     if (!ar.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
       throw UserError(path + ": not a ganforge checkpoint (format tag missing)");
@@ -194,6 +223,10 @@ void load_checkpoint(const std::string& path, TrainState& s, bool generator_only
     const double* v = mv.data_ptr<double>();
     s.meter = LogMeter{v[0], v[1], v[2], v[3], v[4], static_cast<int64_t>(v[5]), static_cast<int64_t>(v[6])};
     s.elapsed_s = elapsed.item<double>();
+    torch::Tensor lr_scale;
+    ar.read("lr_scale", lr_scale);
+    s.lr_scale = lr_scale.item<double>();
+    apply_learning_rates(s);  // the config's rates (a resume may change them) times the guard's scale
     if (s.sampler) {
       torch::Tensor data_state, perm;
       ar.read("rng_data", data_state);
