@@ -13,6 +13,7 @@ PKGS=(
   libopenblas0-openmp libopenblas-dev # OpenBLAS, OpenMP flavour (see below)
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev            # ASan/UBSan build and libFuzzer targets (scripts/test.sh)
   python3-torch python3-scipy python3-numpy   # reference numerics for tests and bench
   dataset-fashion-mnist
 )
