@@ -108,6 +108,13 @@ const Field* find_field(const std::string& key) {
     const std::string tail = std::string(f.key).substr(std::string(f.key).rfind('.') + 1);
     d = std::min(d, edit_distance(key, tail) + 1);
     if (d < best_d) best_d = d, best = f.key;
+    // And the section, so "[optimiser]" finds [optim].
+    const std::string section = std::string(f.key).substr(0, std::string(f.key).find('.'));
+    if (section != f.key && key.find('.') == std::string::npos) {  // a section name was misspelt
+      size_t ds = edit_distance(key, section);
+      if (key.rfind(section, 0) == 0 || section.rfind(key, 0) == 0) ds = std::min<size_t>(ds, 1);  // optimiser
+      if (ds < best_d) best_d = ds, best = section;
+    }
   }
   std::string msg = origin + ": unknown key '" + key + "'";
   if (best_d <= 3) msg += " (did you mean '" + best + "'?)";

@@ -18,7 +18,8 @@ std::string sample(const SampleOptions& opts) {
   if (!to_png && !to_idx) throw UserError("--out " + opts.out + ": use a .png, .idx or .idx.gz file name");
   if (opts.n <= 0) throw UserError("--n must be positive");
   if (to_png && opts.n > 4096) throw UserError("--n " + std::to_string(opts.n) + " is too many for one PNG grid (max 4096); write .idx.gz");
-  const std::string ckpt = !opts.checkpoint.empty() ? opts.checkpoint : run_dir::latest_checkpoint(opts.run_dir);
+  const std::string ckpt =
+      !opts.checkpoint.empty() ? opts.checkpoint : newest_usable_checkpoint(opts.run_dir, stderr);
 
   const CheckpointInfo info = read_checkpoint_info(ckpt);
   Config cfg = parse_config(info.config_text, ckpt + " (stored config)");

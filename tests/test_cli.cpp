@@ -52,3 +52,68 @@ TEST(Config, CliReportsConfigErrorsWithExitCode2) {
 
 }  // namespace
 }  // namespace ganforge
+
+namespace ganforge {
+namespace {
+
+struct BadInput {
+  const char* args;      // {src} is the source tree; {out} a fresh run directory
+  const char* expected;  // substring of the one-line error
+};
+
+std::string expand(std::string s, const std::string& src, const std::string& out) {
+  for (auto [key, value] : {std::pair<std::string, std::string>{"{src}", src}, {"{out}", out}})
+    for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), value);
+  return s;
+}
+
+TEST(BadInputs, EachIsOneClearLineAndExitCode2) {
+  const std::string keras = "train --config {src}/configs/seed-keras-mlp.toml --out {out} --data {src}/tests/bad_inputs/";
+  const std::string cfg = "train --out {out} --config {src}/tests/bad_inputs/";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {keras + "idx_bad_magic", "bad magic number 0x00000804"},
+      {keras + "idx_truncated", "truncated"},
+      {keras + "idx_trailing_bytes", "trailing bytes"},
+      {keras + "idx_count_mismatch", "3 labels but"},
+      {keras + "idx_zero_dims", "bad image dimensions 0x28"},
+      {keras + "idx_labels_are_images", "this is an image file"},
+      {keras + "idx_empty_file", "too short for an IDX image header"},
+      {keras + "idx_corrupt_gzip", "corrupt gzip data"},
+      {keras + "idx_missing_labels", "no train-labels-idx1-ubyte"},
+      {keras + "does_not_exist", "data directory not found"},
+      {cfg + "config_unknown_key.toml", "unknown key 'train.learning_rate'"},
+      {cfg + "config_unknown_section.toml", "unknown key 'optimiser' (did you mean"},
+      {cfg + "config_wrong_type.toml", "train.steps must be an integer"},
+      {cfg + "config_lr_zero.toml", "optim.lr_d = 0 is out of range"},
+      {cfg + "config_batch_zero.toml", "data.batch_size = 0 is out of range"},
+      {cfg + "config_negative_steps.toml", "train.steps = -100 is out of range"},
+      {cfg + "config_huge_z.toml", "needs over 4 GB"},
+      {cfg + "config_bad_choice.toml", "loss.g_loss = 'wgan' is not allowed"},
+      {cfg + "config_syntax_error.toml", "TOML syntax error"},
+      {cfg + "config_no_budget.toml", "no budget"},
+      {cfg + "missing.toml", "config file not found"},
+      {"train --config {src}/configs/seed-keras-mlp.toml --out {src}/README.md/run", "cannot create run directory"},
+      {"train --config {src}/configs/seed-keras-mlp.toml --set train.stesp=5 --out {out}", "did you mean 'train.steps'"},
+      {"sample --run {out} --n 4 --out x.png", "run directory not found"},
+      {"sample --checkpoint {src}/tests/bad_inputs/config_lr_zero.toml --n 4 --out x.png", "corrupt or unreadable checkpoint"},
+  };
+  for (const auto& [args_tmpl, expected] : cases) {
+    test::TempDir dir;
+    const std::string out = dir / "run";
+    const std::string args = expand(args_tmpl, test::source_dir(), out) + " --quiet";
+    SCOPED_TRACE(args);
+    // `sample` has no --quiet.
+    const auto r = test::run_cli(args.rfind("sample", 0) == 0 ? args.substr(0, args.size() - 8) : args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+    // One line: the error itself (the runtime line and BLAS warnings come before data is read).
+    std::string last_line = r.output.substr(0, r.output.size() - 1);
+    last_line = last_line.substr(last_line.rfind('\n') == std::string::npos ? 0 : last_line.rfind('\n') + 1);
+    EXPECT_EQ(last_line.rfind("ganforge: error: ", 0), 0u) << r.output;
+    EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out + "/checkpoints")) << "nothing is created for bad input";
+  }
+}
+
+}  // namespace
+}  // namespace ganforge

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,10 @@ void save_checkpoint(const std::string& path, const TrainState& state);
 // from another architecture is a UserError naming the file and the mismatch. Without a sampler only
 // the generator is needed; with `generator_only`, D and optimizers are not read.
 void load_checkpoint(const std::string& path, TrainState& state, bool generator_only = false);
+
+// The newest checkpoint of RUN_DIR whose checksum, format and header read back; unusable newer ones are
+// reported on `console` (may be null) and skipped, never deleted. UserError if there is none.
+std::string newest_usable_checkpoint(const std::string& run_dir, FILE* console);
 
 struct CheckpointInfo {
   std::string config_text;           // resolved config TOML

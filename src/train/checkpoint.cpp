@@ -8,6 +8,7 @@
 
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
+#include "ganforge/run_dir.h"
 
 namespace ganforge {
 namespace {
@@ -187,6 +188,20 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
   info.image_shape = std::vector<int64_t>(shape.data_ptr<int64_t>(), shape.data_ptr<int64_t>() + 3);
   info.step = read_int(ar, "step");
   return info;
+}
+
+std::string newest_usable_checkpoint(const std::string& dir, FILE* console) {
+  run_dir::latest_checkpoint(dir);  // the friendly errors: no such run, not a run, no checkpoint
+  const auto all = run_dir::list_checkpoints(dir);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      read_checkpoint_info(*it);
+      return *it;
+    } catch (const UserError& e) {
+      if (console) std::fprintf(console, "warning: skipping unusable checkpoint: %s\n", e.what());
+    }
+  }
+  throw UserError(dir + ": no usable checkpoint (checkpoints/step-*.pt are all corrupt)");
 }
 
 void load_checkpoint(const std::string& path, TrainState& s, bool generator_only) {

@@ -51,20 +51,6 @@ bool gradients_finite(const torch::nn::Module& m) {
   return true;
 }
 
-// The newest checkpoint that loads; corrupt or truncated ones are reported and skipped (never deleted).
-std::string load_latest_good(const std::string& dir, TrainState& s, FILE* console) {
-  const auto all = run_dir::list_checkpoints(dir);
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    try {
-      load_checkpoint(*it, s);
-      return *it;
-    } catch (const UserError& e) {
-      say(console, std::string("warning: skipping unusable checkpoint: ") + e.what());
-    }
-  }
-  throw UserError(dir + ": no usable checkpoint to resume from (checkpoints/step-*.pt)");
-}
-
 // Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and
 // the resumed run writes them again.
 void truncate_metrics(const std::string& path, int64_t step) {
@@ -104,7 +90,8 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   const data::Dataset ds = data::load(cfg.dataset, cfg.data_dir, "train");
   TrainState s = make_state(cfg, ds.image_shape(), ds.size());
   if (opts.resume) {
-    const std::string from = load_latest_good(opts.run_dir, s, opts.console);
+    const std::string from = newest_usable_checkpoint(opts.run_dir, opts.console);
+    load_checkpoint(from, s);
     truncate_metrics(run_dir::metrics_path(opts.run_dir), s.step);
     say(opts.console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
   } else {
@@ -234,7 +221,8 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
       if (bad_in_a_row >= cfg.nonfinite_patience) {
         const double scale = s.lr_scale * cfg.rollback_lr_factor;
         const int64_t at = s.step;
-        const std::string from = load_latest_good(opts.run_dir, s, opts.console);
+        const std::string from = newest_usable_checkpoint(opts.run_dir, opts.console);
+        load_checkpoint(from, s);
         s.lr_scale = scale;
         apply_learning_rates(s);
         metrics.close();
