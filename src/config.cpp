@@ -35,7 +35,10 @@ const std::vector<Field>& schema() {
       {"data.dir", &Config::data_dir,
        "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]; empty: data/<dataset>"},
       {"data.batch_size", &Config::batch_size, "real (and fake) images per step", 1, 1 << 20},
-      {"model.arch", &Config::arch, "architecture", -INFINITY, INFINITY, {"mlp"}},
+      {"model.arch", &Config::arch,
+       "architecture: mlp (fully connected, Goodfellow et al. 2014) or dcgan (Radford et al. 2016; 28x28, 32x32 "
+       "and 64x64 images)",
+       -INFINITY, INFINITY, {"mlp", "dcgan"}},
       {"model.z_dim", &Config::z_dim, "noise dimensions", 1, 1 << 16},
       {"model.noise", &Config::noise, "noise distribution: N(0,1) or U(-1,1)", -INFINITY, INFINITY,
        {"normal", "uniform"}},
@@ -49,16 +52,41 @@ const std::vector<Field>& schema() {
       {"model.leaky_slope", &Config::leaky_slope, "negative slope of leaky_relu", 0, 1},
       {"model.g_batchnorm", &Config::g_batchnorm, "batch normalization after each G hidden layer"},
       {"model.d_dropout", &Config::d_dropout, "dropout probability after each D hidden layer (0: none)", 0, 0.95},
+      {"model.d_batchnorm", &Config::d_batchnorm,
+       "batch normalization after each D hidden layer but the first (DCGAN; not with gp_weight or r1_gamma)"},
+      {"model.d_spectral_norm", &Config::d_spectral_norm,
+       "spectral normalization of every D weight, one power iteration per step (Miyato et al. 2018)"},
+      {"model.g_channels", &Config::g_channels, "dcgan: G's channels before its output layer (doubling towards z)",
+       1, 4096},
+      {"model.d_channels", &Config::d_channels, "dcgan: D's channels after its first layer (doubling with depth)",
+       1, 4096},
       {"model.init", &Config::init,
-       "weight init: torch (PyTorch defaults) or glorot (Glorot-uniform weights, zero biases; Keras/TF)",
-       -INFINITY, INFINITY, {"torch", "glorot"}},
+       "weight init: torch (PyTorch defaults), glorot (Glorot-uniform weights, zero biases; Keras/TF) or dcgan "
+       "(N(0, 0.02) weights, BatchNorm scales N(1, 0.02), zero biases; Radford et al. 2016)",
+       -INFINITY, INFINITY, {"torch", "glorot", "dcgan"}},
+      {"loss.type", &Config::loss_type,
+       "adversarial loss: gan (Goodfellow et al. 2014), lsgan (Mao et al. 2017), wgan (Arjovsky et al. 2017; "
+       "with weight_clip or gp_weight) or hinge (Lim & Ye 2017)",
+       -INFINITY, INFINITY, {"gan", "lsgan", "wgan", "hinge"}},
       {"loss.g_loss", &Config::g_loss,
-       "generator loss: non_saturating (-log D(G(z))) or minimax (log(1 - D(G(z))), Goodfellow et al. 2014)",
-       -INFINITY, INFINITY, {"non_saturating", "minimax"}},
+       "type gan: generator loss non_saturating (-log D(G(z))) or minimax (log(1 - D(G(z))))", -INFINITY,
+       INFINITY, {"non_saturating", "minimax"}},
+      {"loss.label_smoothing", &Config::label_smoothing,
+       "type gan: one-sided label smoothing, D's target for real data is 1 - s (Salimans et al. 2016)", 0, 0.5},
+      {"loss.gp_weight", &Config::gp_weight,
+       "gradient penalty weight lambda, 10 in WGAN-GP (Gulrajani et al. 2017; 0: off)", 0, 1e6},
+      {"loss.r1_gamma", &Config::r1_gamma, "R1 penalty weight gamma on real data (Mescheder et al. 2018; 0: off)",
+       0, 1e6},
+      {"loss.r1_every", &Config::r1_every,
+       "lazy R1: apply it every N discriminator updates, weighted x N (Karras et al. 2020)", 1, 1e6},
+      {"loss.weight_clip", &Config::weight_clip,
+       "clip D's weights to [-c, c] after each D update, 0.01 in WGAN (Arjovsky et al. 2017; 0: off)", 0, 1e3},
       {"optim.lr_g", &Config::lr_g, "generator Adam learning rate", 0, 10, {}, true},
       {"optim.lr_d", &Config::lr_d, "discriminator Adam learning rate", 0, 10, {}, true},
-      {"optim.beta1", &Config::beta1, "Adam beta1 (both networks)", 0, 1, {}, false},
-      {"optim.beta2", &Config::beta2, "Adam beta2 (both networks)", 0, 1, {}, false},
+      {"optim.beta1", &Config::beta1, "Adam beta1 (G; D too unless beta1_d is set)", 0, 1, {}, false},
+      {"optim.beta2", &Config::beta2, "Adam beta2 (G; D too unless beta2_d is set)", 0, 1, {}, false},
+      {"optim.beta1_d", &Config::beta1_d, "D's own Adam beta1 (TTUR; -1: same as beta1)", -1, 1, {}, false},
+      {"optim.beta2_d", &Config::beta2_d, "D's own Adam beta2 (-1: same as beta2)", -1, 1, {}, false},
       {"optim.eps", &Config::eps, "Adam epsilon (PyTorch/TF 1e-8, Keras 1e-7)", 0, 1, {}, true},
       {"train.steps", &Config::steps, "budget in generator steps (0: use train.epochs)", 0, 1e12},
       {"train.epochs", &Config::epochs, "budget in epochs of real data seen by D (0: use train.steps)", 0,
@@ -273,14 +301,32 @@ void validate(const Config& cfg) {
   if (cfg.steps > 0 && cfg.epochs > 0)
     throw UserError("config: both train.steps (" + std::to_string(cfg.steps) + ") and train.epochs (" +
                     fmt_num(cfg.epochs) + ") are set: set one, the other to 0");
-  if (cfg.g_hidden.empty() || cfg.d_hidden.empty())
+  if (cfg.arch == "mlp" && (cfg.g_hidden.empty() || cfg.d_hidden.empty()))
     throw UserError("config: model.g_hidden and model.d_hidden need at least one layer");
+  for (auto [key, v] : {std::pair{"optim.beta1_d", cfg.beta1_d}, std::pair{"optim.beta2_d", cfg.beta2_d}})
+    if (v < 0 && v != -1)
+      throw UserError(std::string("config: ") + key + " = " + fmt_num(v) +
+                      " is out of range: must be in [0, 1], or -1 for G's value");
+  if (cfg.d_batchnorm && (cfg.gp_weight > 0 || cfg.r1_gamma > 0))
+    throw UserError(
+        "config: model.d_batchnorm cannot be combined with loss.gp_weight or loss.r1_gamma: the penalties need "
+        "each sample's D output to depend on that sample only (Gulrajani et al. 2017, sec. 4); use "
+        "model.d_spectral_norm or no normalization in D");
+  if (cfg.loss_type != "gan" && cfg.label_smoothing > 0)
+    throw UserError("config: loss.label_smoothing applies to loss.type = 'gan' only, not '" + cfg.loss_type + "'");
+  if (cfg.loss_type == "wgan" && cfg.weight_clip == 0 && cfg.gp_weight == 0)
+    throw UserError(
+        "config: loss.type = 'wgan' needs a Lipschitz constraint: set loss.weight_clip (0.01, WGAN) or "
+        "loss.gp_weight (10, WGAN-GP)");
   if (cfg.name.empty() || cfg.name.find('/') != std::string::npos)
     throw UserError("config: name '" + cfg.name + "' must be non-empty and contain no '/'");
   // Memory sanity: one layer's activations for a batch must fit in a few GiB.
-  const double widest = static_cast<double>(std::max(
-      {cfg.z_dim, *std::max_element(cfg.g_hidden.begin(), cfg.g_hidden.end()),
-       *std::max_element(cfg.d_hidden.begin(), cfg.d_hidden.end())}));
+  auto widest_of = [](const std::vector<int64_t>& v) {
+    return v.empty() ? int64_t{0} : *std::max_element(v.begin(), v.end());
+  };
+  double widest = static_cast<double>(std::max({cfg.z_dim, widest_of(cfg.g_hidden), widest_of(cfg.d_hidden)}));
+  // dcgan: the widest activation is c channels at half the image side, up to 32 x 32 (64 x 64 images).
+  if (cfg.arch == "dcgan") widest = static_cast<double>(std::max(cfg.g_channels, cfg.d_channels)) * 32 * 32;
   if (widest * static_cast<double>(cfg.batch_size) * 4 > 4.0e9)
     throw UserError("config: data.batch_size x widest layer (" + fmt_num(widest) +
                     ") needs over 4 GB per activation: reduce the batch or the widths");

@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "ganforge/config.h"
+#include "ganforge/layers.h"
+#include "ganforge/error.h"
 #include "ganforge/models.h"
 #include "test_util.h"
 
@@ -93,6 +95,126 @@ TEST(Models, EmaUpdateFollowsTheFormulaAndCopiesBuffers) {
   // Half-life: after the updates of 20 kimg at batch 128, the old weights' share is 1/2.
   const double beta = models::ema_beta(20, 128);
   EXPECT_NEAR(std::pow(beta, 20000.0 / 128.0), 0.5, 1e-12);
+}
+
+TEST(Models, DcganMatchesPyTorchShapesAndCountsAtEachResolution) {
+  const auto fx = test::fixtures()["models"];
+  struct Case {
+    std::string name;
+    std::vector<int64_t> shape;
+    bool d_batchnorm;
+  };
+  for (const auto& c : {Case{"dcgan-1x28x28", {1, 28, 28}, true}, Case{"dcgan-3x32x32", {3, 32, 32}, false},
+                        Case{"dcgan-3x64x64", {3, 64, 64}, false}}) {
+    SCOPED_TRACE(c.name);
+    Config cfg;
+    cfg.arch = "dcgan";
+    cfg.d_batchnorm = c.d_batchnorm;
+    const auto g = models::make_generator(cfg, c.shape);
+    const auto d = models::make_discriminator(cfg, c.shape);
+    EXPECT_EQ(models::count_parameters(*g), fx[c.name]["generator"]["count"].get<int64_t>());
+    EXPECT_EQ(models::count_parameters(*d), fx[c.name]["discriminator"]["count"].get<int64_t>());
+    EXPECT_EQ(shapes(*g), fx[c.name]["generator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
+    EXPECT_EQ(shapes(*d), fx[c.name]["discriminator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
+    const auto x = g->forward(torch::randn({3, 100}));
+    std::vector<int64_t> want = {3};
+    want.insert(want.end(), c.shape.begin(), c.shape.end());
+    EXPECT_EQ(x.sizes().vec(), want);
+    EXPECT_EQ(d->forward(x).sizes(), (std::vector<int64_t>{3}));
+    // Spectral norm wraps the same weights: same parameter shapes, plus u and v buffers.
+    cfg.d_spectral_norm = true;
+    cfg.d_batchnorm = false;
+    const auto d_sn = models::make_discriminator(cfg, c.shape);
+    EXPECT_EQ(d_sn->forward(x).sizes(), (std::vector<int64_t>{3}));
+    EXPECT_EQ(d_sn->buffers().size(), 2 * (c.shape[1] == 28 ? 3u : c.shape[1] == 32 ? 4u : 5u));
+  }
+  Config cfg;
+  cfg.arch = "dcgan";
+  try {
+    models::make_generator(cfg, {1, 30, 30});
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("28x28, 32x32 or 64x64; the data is 1x30x30"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Models, DcganInitDrawsTheStatedDistributions) {
+  Config cfg;
+  cfg.arch = "dcgan";
+  cfg.init = "dcgan";
+  torch::manual_seed(3);
+  const auto g = models::make_generator(cfg, {1, 28, 28});
+  for (const auto& p : g->named_parameters()) {
+    const auto t = p.value();
+    if (p.key().find("bias") != std::string::npos) {
+      EXPECT_EQ(t.abs().max().item<float>(), 0.0f) << p.key();
+    } else if (t.dim() >= 2) {
+      EXPECT_NEAR(t.std().item<float>(), 0.02f, 0.002f) << p.key();
+    } else {
+      EXPECT_NEAR(t.mean().item<float>(), 1.0f, 0.01f) << p.key();  // BatchNorm scale ~ N(1, 0.02)
+    }
+  }
+}
+
+torch::Tensor from_json(const nlohmann::json& v) {
+  return torch::tensor(v.get<std::vector<double>>(), torch::kFloat64);
+}
+
+double max_abs_diff(const torch::Tensor& a, const nlohmann::json& b) {
+  return (a.flatten() - from_json(b)).abs().max().item<double>();
+}
+
+TEST(Models, SpectralNormMatchesPyTorch) {
+  const auto fx = test::fixtures()["spectral_norm"];
+  for (const std::string kind : {"conv", "linear"}) {
+    SCOPED_TRACE(kind);
+    const auto& f = fx[kind];
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3, 4, 3).stride(2).padding(1));
+    torch::nn::Linear linear(6, 5);
+    models::SpectralNorm sn = kind == "conv" ? models::SpectralNorm(conv) : models::SpectralNorm(linear);
+    sn->to(torch::kFloat64);
+    torch::Tensor weight = kind == "conv" ? conv->weight : linear->weight;
+    torch::Tensor bias = kind == "conv" ? conv->bias : linear->bias;
+    {
+      torch::NoGradGuard no_grad;
+      weight.copy_(from_json(f["weight"]).view_as(weight));
+      bias.copy_(from_json(f["bias"]));
+      sn->u().copy_(from_json(f["u0"]));
+      sn->v().copy_(from_json(f["v0"]));
+    }
+    const auto x = from_json(f["x"]).view(kind == "conv" ? std::vector<int64_t>{2, 3, 5, 5} : std::vector<int64_t>{3, 6});
+    sn->train();
+    const auto y = sn->forward(x);
+    y.sum().backward();
+    // float64 on both sides, same operations: agreement to rounding.
+    EXPECT_LT(max_abs_diff(sn->u(), f["u1"]), 1e-13);
+    EXPECT_LT(max_abs_diff(sn->v(), f["v1"]), 1e-13);
+    EXPECT_LT(max_abs_diff(y, f["y_train"]), 1e-12);
+    EXPECT_LT(max_abs_diff(weight.grad(), f["grad_weight"]), 1e-12);
+    sn->eval();
+    const auto u_before = sn->u().clone();
+    EXPECT_LT(max_abs_diff(sn->forward(x), f["y_eval"]), 1e-12);
+    EXPECT_TRUE(torch::equal(sn->u(), u_before)) << "no power iteration in eval mode";
+    // And sigma converges to the largest singular value with repeated training forwards.
+    sn->train();
+    for (int i = 0; i < 50; ++i) sn->forward(x);
+    const auto w = sn->normalized_weight().detach().flatten(1);
+    EXPECT_NEAR(at::linalg_svdvals(w).max().item<double>(), 1.0, 1e-6);
+  }
+}
+
+TEST(Models, EmaUpdateMatchesPyTorch) {
+  const auto fx = test::fixtures()["ema"];
+  torch::nn::Linear ema(1, 10), model(1, 10);  // weight [10, 1] holds the vectors
+  ema->to(torch::kFloat64);
+  model->to(torch::kFloat64);
+  {
+    torch::NoGradGuard no_grad;
+    ema->weight.copy_(from_json(fx["ema"]).view({10, 1}));
+    model->weight.copy_(from_json(fx["model"]).view({10, 1}));
+  }
+  models::ema_update(*ema, *model, fx["beta"].get<double>());
+  EXPECT_LT(max_abs_diff(ema->weight, fx["result"]), 1e-15);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ namespace ganforge {
 struct LogMeter {
   double loss_d = 0, loss_g = 0, d_real = 0, d_fake = 0, d_acc = 0;
   int64_t d_count = 0, g_count = 0;
+  double penalty = 0;  // sum of the weighted D penalties (gradient penalty, R1) over D updates
   void reset() { *this = LogMeter(); }
 };
 

@@ -18,7 +18,7 @@ struct Config {
   int64_t batch_size = 128;
 
   // [model]
-  std::string arch = "mlp";
+  std::string arch = "mlp";  // mlp | dcgan
   int64_t z_dim = 100;
   std::string noise = "normal";  // normal: z ~ N(0, 1); uniform: z ~ U(-1, 1)
   std::vector<int64_t> g_hidden = {256, 256};
@@ -28,16 +28,30 @@ struct Config {
   double leaky_slope = 0.2;
   bool g_batchnorm = false;  // BatchNorm1d after each G hidden Linear (Ioffe & Szegedy 2015)
   double d_dropout = 0.0;  // dropout after each D hidden activation (Goodfellow et al. 2014 used it)
-  std::string init = "torch";  // torch: PyTorch defaults; glorot: Glorot-uniform weights, zero biases
+  bool d_batchnorm = false;  // BatchNorm after each D hidden layer but the first (DCGAN; not with penalties)
+  bool d_spectral_norm = false;  // spectral normalization of every D weight (Miyato et al. 2018)
+  int64_t g_channels = 64;  // dcgan: G's width at its last hidden layer (doubling towards z)
+  int64_t d_channels = 64;  // dcgan: D's width at its first layer (doubling with depth)
+  // torch: PyTorch defaults; glorot: Glorot-uniform weights, zero biases (Keras/TF); dcgan: N(0, 0.02)
+  // weights, BatchNorm scales N(1, 0.02), zero biases (Radford et al. 2016)
+  std::string init = "torch";
 
   // [loss]
-  std::string g_loss = "non_saturating";  // non_saturating | minimax
+  std::string loss_type = "gan";          // gan | lsgan | wgan | hinge (losses.h)
+  std::string g_loss = "non_saturating";  // gan only: non_saturating | minimax
+  double label_smoothing = 0;  // gan only: one-sided, D's real target 1 -> 1 - s
+  double gp_weight = 0;        // WGAN-GP gradient penalty lambda (0: off)
+  double r1_gamma = 0;         // R1 penalty gamma on real data (0: off)
+  int64_t r1_every = 1;        // lazy R1: apply every N D steps with weight x N
+  double weight_clip = 0;      // WGAN: clip D's weights to [-c, c] after each D step (0: off)
 
   // [optim] Adam (Kingma & Ba 2015)
   double lr_g = 2e-4;
   double lr_d = 2e-4;
   double beta1 = 0.9;
   double beta2 = 0.999;
+  double beta1_d = -1;  // D's own Adam betas (TTUR; -1: same as beta1 / beta2)
+  double beta2_d = -1;
   double eps = 1e-8;
 
   // [train]

@@ -9,50 +9,35 @@
 
 #include "ganforge/error.h"
 #include "ganforge/models.h"
+#include "ganforge/layers.h"
 
 namespace ganforge::models {
 namespace {
 
-torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_t out,
-                          const std::string& activation, double slope, const std::string& init,
-                          double dropout = 0.0, bool batchnorm = false) {
+// Hidden layer i (0-based) gets BatchNorm1d when i >= bn_from.
+torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_t out, const std::string& activation,
+                          double slope, double dropout, size_t bn_from, bool spectral) {
   torch::nn::Sequential seq;
   int64_t width = in;
-  for (int64_t h : hidden) {
-    seq->push_back(torch::nn::Linear(width, h));
-    if (batchnorm) seq->push_back(torch::nn::BatchNorm1d(h));
-    if (activation == "relu")
-      seq->push_back(torch::nn::ReLU());
-    else if (activation == "leaky_relu")
-      seq->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(slope)));
-    else if (activation == "elu")
-      seq->push_back(torch::nn::ELU());
-    else if (activation == "tanh")
-      seq->push_back(torch::nn::Tanh());
-    else
-      throw UserError("unknown activation '" + activation + "'");
+  for (size_t i = 0; i < hidden.size(); ++i) {
+    push_layer(seq, torch::nn::Linear(width, hidden[i]), spectral);
+    if (i >= bn_from) seq->push_back(torch::nn::BatchNorm1d(hidden[i]));
+    push_activation(seq, activation, slope);
     if (dropout > 0) seq->push_back(torch::nn::Dropout(dropout));
-    width = h;
+    width = hidden[i];
   }
-  seq->push_back(torch::nn::Linear(width, out));
-  if (init == "glorot") {
-    // Keras' and TensorFlow's default: glorot_uniform kernels, zero biases (Glorot & Bengio 2010).
-    torch::NoGradGuard no_grad;
-    for (auto& p : seq->named_parameters()) {
-      if (p.value().dim() >= 2)
-        torch::nn::init::xavier_uniform_(p.value());
-      else if (p.key().find("bias") != std::string::npos)
-        torch::nn::init::zeros_(p.value());  // BatchNorm scales keep their 1
-    }
-  }
+  push_layer(seq, torch::nn::Linear(width, out), spectral);
   return seq;
 }
+
+constexpr size_t kNoBatchNorm = SIZE_MAX;
 
 struct MlpGeneratorImpl : GeneratorImpl {
   MlpGeneratorImpl(const Config& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {
     const int64_t out = std::accumulate(shape_.begin(), shape_.end(), int64_t{1}, std::multiplies<>());
-    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, cfg.init, 0.0,
-                                      cfg.g_batchnorm));
+    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, 0.0,
+                                      cfg.g_batchnorm ? 0 : kNoBatchNorm, false));
+    init_weights(*net_, cfg.init);
   }
   torch::Tensor forward(const torch::Tensor& z) override {
     auto x = torch::tanh(net_->forward(z));  // [N, C*H*W] in [-1, 1]
@@ -65,7 +50,10 @@ struct MlpGeneratorImpl : GeneratorImpl {
 struct MlpDiscriminatorImpl : DiscriminatorImpl {
   MlpDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
     const int64_t in = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-    net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.init, cfg.d_dropout));
+    // D's batch normalization starts at its second layer, as in DCGAN (Radford et al. 2016, sec. 3).
+    net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.d_dropout,
+                                      cfg.d_batchnorm ? 1 : kNoBatchNorm, cfg.d_spectral_norm));
+    init_weights(*net_, cfg.init);
   }
   torch::Tensor forward(const torch::Tensor& x) override {
     return net_->forward(x.flatten(1)).squeeze(1);  // [N]

@@ -5,18 +5,21 @@
 #include <torch/torch.h>
 
 #include "ganforge/error.h"
+#include "dcgan.h"
 #include "mlp.h"
 
 namespace ganforge::models {
 
 Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
   if (cfg.arch == "mlp") return make_mlp_generator(cfg, image_shape);
-  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp");
+  if (cfg.arch == "dcgan") return make_dcgan_generator(cfg, image_shape);
+  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp, dcgan");
 }
 
 Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
   if (cfg.arch == "mlp") return make_mlp_discriminator(cfg, image_shape);
-  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp");
+  if (cfg.arch == "dcgan") return make_dcgan_discriminator(cfg, image_shape);
+  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp, dcgan");
 }
 
 int64_t count_parameters(const torch::nn::Module& m) {

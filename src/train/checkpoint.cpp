@@ -87,9 +87,11 @@ TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape
   s.opt_g = std::make_unique<torch::optim::Adam>(
       s.g->parameters(),
       torch::optim::AdamOptions(cfg.lr_g).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+  // TTUR (Heusel et al. 2017): D may have its own learning rate and betas.
+  const double beta1_d = cfg.beta1_d >= 0 ? cfg.beta1_d : cfg.beta1;
+  const double beta2_d = cfg.beta2_d >= 0 ? cfg.beta2_d : cfg.beta2;
   s.opt_d = std::make_unique<torch::optim::Adam>(
-      s.d->parameters(),
-      torch::optim::AdamOptions(cfg.lr_d).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+      s.d->parameters(), torch::optim::AdamOptions(cfg.lr_d).betas({beta1_d, beta2_d}).eps(cfg.eps));
   s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 1);
   if (n_train > 0)
     s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.batch_size,
@@ -128,7 +130,7 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
   }
   const LogMeter& m = s.meter;
   ar.write("meter", torch::tensor({m.loss_d, m.loss_g, m.d_real, m.d_fake, m.d_acc, static_cast<double>(m.d_count),
-                                   static_cast<double>(m.g_count)},
+                                   static_cast<double>(m.g_count), m.penalty},
                                   torch::kFloat64));
   ar.write("elapsed_s", torch::tensor(s.elapsed_s, torch::kFloat64));
   ar.write("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
@@ -234,9 +236,13 @@ void load_checkpoint(const std::string& path, TrainState& s, bool generator_only
     }
     ar.read("meter", meter);
     ar.read("elapsed_s", elapsed);
+    // 7 values before penalties were logged, 8 since.
+    if ((meter.numel() != 7 && meter.numel() != 8) || meter.scalar_type() != torch::kFloat64)
+      throw UserError(path + ": checkpoint's log meter has " + std::to_string(meter.numel()) + " values, not 8");
     const auto mv = meter.contiguous();
     const double* v = mv.data_ptr<double>();
-    s.meter = LogMeter{v[0], v[1], v[2], v[3], v[4], static_cast<int64_t>(v[5]), static_cast<int64_t>(v[6])};
+    s.meter = LogMeter{v[0], v[1], v[2], v[3], v[4], static_cast<int64_t>(v[5]), static_cast<int64_t>(v[6]),
+                       meter.numel() == 8 ? v[7] : 0.0};
     s.elapsed_s = elapsed.item<double>();
     torch::Tensor lr_scale;
     ar.read("lr_scale", lr_scale);

@@ -18,6 +18,7 @@
 #include "ganforge/progress.h"
 #include "ganforge/run_dir.h"
 #include "ganforge/runtime.h"
+#include "ganforge/step.h"
 
 namespace ganforge {
 namespace {
@@ -26,6 +27,11 @@ std::atomic<bool> g_stop_requested{false};
 
 void set_requires_grad(torch::nn::Module& m, bool on) {
   for (auto& p : m.parameters()) p.requires_grad_(on);
+}
+
+// D's output as shown in the progress line: a probability for the GAN loss, the raw score otherwise.
+double mean_score(const losses::AdversarialLoss& loss, const torch::Tensor& out) {
+  return (loss.outputs_are_logits() ? torch::sigmoid(out) : out).mean().item<double>();
 }
 
 void say(FILE* console, const std::string& msg) {
@@ -69,6 +75,70 @@ void truncate_metrics(const std::string& path, int64_t step) {
 
 }  // namespace
 
+std::unique_ptr<losses::AdversarialLoss> make_loss(const Config& cfg) {
+  return losses::make(cfg.loss_type, cfg.g_loss, cfg.label_smoothing);
+}
+
+DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& loss, const torch::Tensor& real,
+                               const torch::Tensor& z, bool poison) {
+  const Config& cfg = s.cfg;
+  DStepResult r;
+  torch::Tensor fake;
+  {
+    torch::NoGradGuard no_grad;  // D's update needs no gradient through G
+    fake = s.g->forward(z);
+  }
+  const torch::Tensor real_out = s.d->forward(real);  // [B]
+  const torch::Tensor fake_out = s.d->forward(fake);  // [B]
+  torch::Tensor loss_d = loss.d_loss(real_out, fake_out);
+  const losses::Critic critic = [&](const torch::Tensor& x) { return s.d->forward(x); };
+  torch::Tensor penalty;
+  if (cfg.gp_weight > 0) {
+    const torch::Tensor e = torch::rand({real.size(0)}, s.noise_gen).to(real.device());
+    penalty = cfg.gp_weight * losses::gradient_penalty(critic, real, fake, e);
+  }
+  // Lazy R1 (Karras et al. 2020, sec. 4.1): every r1_every-th update, weighted r1_every times as much.
+  if (cfg.r1_gamma > 0 && s.d_updates % cfg.r1_every == 0) {
+    torch::Tensor r1 = (cfg.r1_gamma / 2 * static_cast<double>(cfg.r1_every)) * losses::r1_penalty(critic, real);
+    penalty = penalty.defined() ? penalty + r1 : r1;
+  }
+  if (penalty.defined()) loss_d = loss_d + penalty;
+  if (poison) loss_d = loss_d * std::numeric_limits<float>::quiet_NaN();
+  s.opt_d->zero_grad();
+  loss_d.backward();
+  r.loss_d = loss_d.item<double>();
+  r.finite = std::isfinite(r.loss_d) && gradients_finite(*s.d);
+  if (!r.finite) return r;
+  s.opt_d->step();
+  ++s.d_updates;
+  torch::NoGradGuard no_grad;
+  // WGAN (Arjovsky et al. 2017, Algorithm 1): clip every critic parameter to [-c, c] after its update.
+  if (cfg.weight_clip > 0)
+    for (auto& p : s.d->parameters()) p.clamp_(-cfg.weight_clip, cfg.weight_clip);
+  if (penalty.defined()) r.penalty = penalty.item<double>();
+  r.d_real = mean_score(loss, real_out);
+  r.d_fake = mean_score(loss, fake_out);
+  const double t = loss.decision_threshold();
+  r.d_acc = ((real_out > t).sum() + (fake_out < t).sum()).item<double>() / static_cast<double>(2 * real.size(0));
+  return r;
+}
+
+GStepResult generator_step(TrainState& s, const losses::AdversarialLoss& loss, const torch::Tensor& z) {
+  GStepResult r;
+  // Through a frozen D: D's weight gradients would be thrown away.
+  set_requires_grad(*s.d, false);
+  const torch::Tensor loss_g = loss.g_loss(s.d->forward(s.g->forward(z)));
+  s.opt_g->zero_grad();
+  loss_g.backward();
+  set_requires_grad(*s.d, true);
+  r.loss_g = loss_g.item<double>();
+  r.finite = std::isfinite(r.loss_g) && gradients_finite(*s.g);
+  if (!r.finite) return r;
+  s.opt_g->step();
+  if (s.g_ema) models::ema_update(*s.g_ema, *s.g, models::ema_beta(s.cfg.ema_half_life_kimg, z.size(0)));
+  return r;
+}
+
 void request_stop() { g_stop_requested.store(true); }
 bool stop_requested() { return g_stop_requested.load(); }
 
@@ -99,7 +169,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   }
   fs::write_text_atomic(run_dir::config_path(opts.run_dir), to_toml(cfg));
   const torch::Device device(cfg.device);
-  const auto loss = losses::make(cfg.g_loss);
+  const auto loss = make_loss(cfg);
   const int64_t steps = total_steps(cfg, s.sampler->batches_per_epoch());
   const int64_t batch = cfg.batch_size;
   say(opts.console, "train: " + cfg.name + ": " + ds.name + " " + std::to_string(ds.size()) + " images, G " +
@@ -113,7 +183,6 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   if (!metrics) throw UserError(run_dir::metrics_path(opts.run_dir) + ": cannot write");
 
   TrainResult result;
-  const double ema_beta = cfg.ema_half_life_kimg > 0 ? models::ema_beta(cfg.ema_half_life_kimg, batch) : 0.0;
   const double real_diversity =
       mean_pairwise_distance(data::to_signed_unit(ds.images.slice(0, 0, std::min(ds.size(), cfg.sample_grid))));
   double diversity = 1;  // of the last grid, relative to real_diversity
@@ -159,43 +228,20 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     for (int64_t k = 0; k < cfg.d_steps && finite; ++k) {
       const torch::Tensor idx = s.sampler->next();
       const torch::Tensor real = data::to_signed_unit(ds.images.index_select(0, idx)).to(device);  // [B, C, H, W]
-      torch::Tensor fake;
-      {
-        torch::NoGradGuard no_grad;  // D's update needs no gradient through G
-        fake = s.g->forward(models::sample_noise(cfg, batch, s.noise_gen).to(device));
-      }
-      const torch::Tensor real_logits = s.d->forward(real);  // [B]
-      const torch::Tensor fake_logits = s.d->forward(fake);  // [B]
-      torch::Tensor loss_d = loss->d_loss(real_logits, fake_logits);
-      if (inject_nonfinite(s.step + 1)) loss_d = loss_d * std::numeric_limits<float>::quiet_NaN();
-      s.opt_d->zero_grad();
-      loss_d.backward();
+      const torch::Tensor z = models::sample_noise(cfg, batch, s.noise_gen).to(device);
+      const DStepResult r = discriminator_step(s, *loss, real, z, inject_nonfinite(s.step + 1));
       s.nimg += batch;
-      finite = std::isfinite(loss_d.item<double>()) && gradients_finite(*s.d);
+      finite = r.finite;
       if (!finite) break;
-      s.opt_d->step();
-      ++s.d_updates;
-      torch::NoGradGuard no_grad;
-      step_meter.loss_d += loss_d.item<double>();
-      step_meter.d_real += torch::sigmoid(real_logits).mean().item<double>();
-      step_meter.d_fake += torch::sigmoid(fake_logits).mean().item<double>();
-      // D's accuracy: reals with logit > 0 and fakes with logit < 0 (threshold 0.5 on D's output).
-      step_meter.d_acc += ((real_logits > 0).sum() + (fake_logits < 0).sum()).item<double>() / (2.0 * batch);
+      step_meter.loss_d += r.loss_d, step_meter.penalty += r.penalty;
+      step_meter.d_real += r.d_real, step_meter.d_fake += r.d_fake, step_meter.d_acc += r.d_acc;
       ++step_meter.d_count;
     }
     if (finite) {
-      // Generator: one update through a frozen D (D's weight gradients would be thrown away).
-      set_requires_grad(*s.d, false);
-      const torch::Tensor fake = s.g->forward(models::sample_noise(cfg, batch, s.noise_gen).to(device));
-      const torch::Tensor loss_g = loss->g_loss(s.d->forward(fake));
-      s.opt_g->zero_grad();
-      loss_g.backward();
-      set_requires_grad(*s.d, true);
-      finite = std::isfinite(loss_g.item<double>()) && gradients_finite(*s.g);
+      const GStepResult r = generator_step(s, *loss, models::sample_noise(cfg, batch, s.noise_gen).to(device));
+      finite = r.finite;
       if (finite) {
-        s.opt_g->step();
-        if (s.g_ema) models::ema_update(*s.g_ema, *s.g, ema_beta);
-        step_meter.loss_g += loss_g.item<double>();
+        step_meter.loss_g += r.loss_g;
         ++step_meter.g_count;
       }
     }
@@ -203,10 +249,11 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     if (finite) {
       bad_in_a_row = 0;
       meter.loss_d += step_meter.loss_d, meter.d_real += step_meter.d_real, meter.d_fake += step_meter.d_fake;
-      meter.d_acc += step_meter.d_acc, meter.loss_g += step_meter.loss_g;
+      meter.d_acc += step_meter.d_acc, meter.loss_g += step_meter.loss_g, meter.penalty += step_meter.penalty;
       meter.d_count += step_meter.d_count, meter.g_count += step_meter.g_count;
       // Health: D winning outright for a long time means G gets no useful gradient.
-      const bool saturated = step_meter.d_count > 0 && step_meter.d_acc / step_meter.d_count >= 0.99;
+      const bool saturated =
+          loss->has_accuracy() && step_meter.d_count > 0 && step_meter.d_acc / step_meter.d_count >= 0.99;
       saturated_steps = saturated ? saturated_steps + 1 : 0;
       if (cfg.health_window > 0 && saturated_steps == cfg.health_window)
         log_event({{"event", "warning"}, {"what", "d_saturated"}, {"step", s.step},
@@ -259,6 +306,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
           {"d_real", fields[2].second},
           {"d_fake", fields[3].second},
           {"d_acc", meter.d_acc / std::max<int64_t>(1, meter.d_count)},
+          {"penalty", meter.penalty / std::max<int64_t>(1, meter.d_count)},
           {"it_per_s", interval > 0 ? static_cast<double>(s.step - last_log_step) / interval : 0.0},
           {"time_s", elapsed_before + std::chrono::duration<double>(now - t0).count()},
       };

@@ -2,9 +2,15 @@
 """Reference values for ganforge's numeric tests, computed with PyTorch (Debian python3-torch 1.13.1).
 
 Writes tests/reference/fixtures.json (or the path given as argv[1]):
-  losses: fixed logits (float64) and, for each GAN loss, its value and gradient w.r.t. the logits, computed
-          with torch.nn.functional.binary_cross_entropy_with_logits exactly as a PyTorch GAN writes them;
-  models: parameter shapes (in registration order) and counts of the MLP presets built with torch.nn.
+  losses: fixed logits (float64) and, for each GAN loss, its value and gradient w.r.t. the logits, written
+          as a PyTorch GAN writes them (binary_cross_entropy_with_logits, mse, relu);
+  penalties: WGAN-GP gradient penalty and R1 on a tiny fixed D: value and gradient w.r.t. D's parameters;
+  spectral_norm: torch.nn.utils.spectral_norm on a Conv2d and a Linear with fixed u, v: one power iteration
+          (u, v, sigma), the training- and eval-mode outputs and the gradient w.r.t. weight_orig;
+  ema: one EMA update of fixed tensors;
+  dcgan_step: a tiny DCGAN (28x28) with fixed weights, two full training iterations (D step, G step) with
+          Adam: every parameter and BatchNorm buffer afterwards;
+  models: parameter shapes (in registration order) and counts of the presets built with torch.nn.
 Run: /usr/bin/python3 tests/reference/make_fixtures.py
 """
 import json
@@ -40,6 +46,162 @@ def loss_fixtures():
     # Minimax: G minimizes E[log(1 - D(G(z)))] = -BCE(D(G(z)), 0).
     v, (gf,) = grad_of(lambda f: -F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)), fake)
     out["minimax_g"] = {"value": v, "grad_fake": gf}
+    # One-sided label smoothing (Salimans et al. 2016): D's real target 0.9.
+    v, (gr, gf) = grad_of(lambda r, f: F.binary_cross_entropy_with_logits(r, torch.full_like(r, 0.9)) +
+                          F.binary_cross_entropy_with_logits(f, zeros), real, fake)
+    out["bce_d_smooth_0.1"] = {"value": v, "grad_real": gr, "grad_fake": gf}
+    # LSGAN (Mao et al. 2017), a = 0, b = c = 1.
+    v, (gr, gf) = grad_of(lambda r, f: 0.5 * F.mse_loss(r, ones) + 0.5 * F.mse_loss(f, zeros), real, fake)
+    out["lsgan_d"] = {"value": v, "grad_real": gr, "grad_fake": gf}
+    v, (gf,) = grad_of(lambda f: 0.5 * F.mse_loss(f, torch.ones_like(f)), fake)
+    out["lsgan_g"] = {"value": v, "grad_fake": gf}
+    # WGAN (Arjovsky et al. 2017).
+    v, (gr, gf) = grad_of(lambda r, f: f.mean() - r.mean(), real, fake)
+    out["wgan_d"] = {"value": v, "grad_real": gr, "grad_fake": gf}
+    v, (gf,) = grad_of(lambda f: -f.mean(), fake)
+    out["wgan_g"] = {"value": v, "grad_fake": gf}
+    # Hinge (Lim & Ye 2017; Miyato et al. 2018).
+    v, (gr, gf) = grad_of(lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean(), real, fake)
+    out["hinge_d"] = {"value": v, "grad_real": gr, "grad_fake": gf}
+    out["hinge_g"] = out["wgan_g"]
+    return out
+
+
+def flat(t):
+    return t.detach().reshape(-1).tolist()
+
+
+def tiny_critic():
+    torch.manual_seed(7)
+    return nn.Sequential(nn.Linear(12, 6), nn.LeakyReLU(0.2), nn.Linear(6, 1)).double()
+
+
+def param_grads(y, net):
+    # The last bias does not move the input gradient: its gradient is zero (None in autograd).
+    grads = torch.autograd.grad(y, list(net.parameters()), allow_unused=True)
+    return [flat(torch.zeros_like(p) if g is None else g) for p, g in zip(net.parameters(), grads)]
+
+
+def penalty_fixtures():
+    d = tiny_critic()
+    real = torch.randn(5, 3, 2, 2, dtype=torch.float64)
+    fake = torch.randn(5, 3, 2, 2, dtype=torch.float64)
+    e = torch.rand(5, dtype=torch.float64)
+    critic = lambda x: d(x.flatten(1)).squeeze(1)
+    out = {"params": [flat(p) for p in d.parameters()], "real": flat(real), "fake": flat(fake), "e": e.tolist()}
+
+    # Gulrajani et al. 2017, eq. 3, as their reference code writes it.
+    x_hat = (e.view(-1, 1, 1, 1) * real + (1 - e.view(-1, 1, 1, 1)) * fake).requires_grad_(True)
+    g, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    gp = ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    out["gradient_penalty"] = {"value": gp.item(), "grad_params": param_grads(gp, d)}
+
+    # Mescheder et al. 2018, eq. 9 (without gamma / 2).
+    x = real.clone().requires_grad_(True)
+    g, = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    r1 = g.flatten(1).pow(2).sum(1).mean()
+    out["r1"] = {"value": r1.item(), "grad_params": param_grads(r1, d)}
+    return out
+
+
+def spectral_norm_fixtures():
+    torch.manual_seed(11)
+    out = {}
+    for name, layer, x in [("conv", nn.Conv2d(3, 4, 3, stride=2, padding=1), torch.randn(2, 3, 5, 5)),
+                           ("linear", nn.Linear(6, 5), torch.randn(3, 6))]:
+        layer = layer.double()
+        x = x.double()
+        w0, b0 = layer.weight.detach().clone(), layer.bias.detach().clone()
+        layer = torch.nn.utils.spectral_norm(layer)
+        u0 = torch.randn(layer.weight_u.shape, dtype=torch.float64)
+        v0 = torch.randn(layer.weight_v.shape, dtype=torch.float64)
+        u0, v0 = F.normalize(u0, dim=0), F.normalize(v0, dim=0)
+        with torch.no_grad():
+            layer.weight_u.copy_(u0)
+            layer.weight_v.copy_(v0)
+        layer.train()
+        y = layer(x)
+        y.sum().backward()
+        w_mat = layer.weight_orig.detach().flatten(1)
+        sigma = torch.dot(layer.weight_u, torch.mv(w_mat, layer.weight_v)).item()
+        layer.eval()
+        y_eval = layer(x)
+        out[name] = {"weight": flat(w0), "bias": flat(b0), "u0": u0.tolist(), "v0": v0.tolist(), "x": flat(x),
+                     "u1": layer.weight_u.tolist(), "v1": layer.weight_v.tolist(), "sigma": sigma,
+                     "y_train": flat(y), "y_eval": flat(y_eval), "grad_weight": flat(layer.weight_orig.grad)}
+    return out
+
+
+def ema_fixtures():
+    torch.manual_seed(13)
+    ema, model = torch.randn(10, dtype=torch.float64), torch.randn(10, dtype=torch.float64)
+    beta = 0.999
+    # The usual PyTorch EMA: ema = beta * ema + (1 - beta) * model (e.g. p_ema.mul_(beta).add_(p, alpha=1 - beta)).
+    return {"ema": ema.tolist(), "model": model.tolist(), "beta": beta,
+            "result": (ema * beta + model * (1 - beta)).tolist()}
+
+
+def dcgan(z_dim, gc, dc, slope, channels=1, size=28, d_batchnorm=True):
+    """The DCGAN of src/models/dcgan.cpp, layer for layer, with model.init = dcgan."""
+    s0, n = (7, 2) if size == 28 else (4, {32: 3, 64: 4}[size])
+    width = gc * 2 ** (n - 1)
+    g = [nn.ConvTranspose2d(z_dim, width, s0, 1, 0, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+    for _ in range(n - 1):
+        g += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width // 2), nn.ReLU()]
+        width //= 2
+    g += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
+    width = dc
+    d = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(slope)]
+    for _ in range(n - 1):
+        d += [nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not d_batchnorm)]
+        width *= 2
+        d += ([nn.BatchNorm2d(width)] if d_batchnorm else []) + [nn.LeakyReLU(slope)]
+    d += [nn.Conv2d(width, 1, s0, 1, 0)]
+    g, d = nn.Sequential(*g), nn.Sequential(*d)
+    for net in (g, d):
+        for name, p in net.named_parameters():
+            with torch.no_grad():
+                if name.endswith("bias"):
+                    p.zero_()
+                elif p.dim() >= 2:
+                    p.normal_(0.0, 0.02)
+                else:
+                    p.normal_(1.0, 0.02)
+    return g, d
+
+
+def dcgan_step_fixtures():
+    """Two iterations of the PyTorch DCGAN example's training step (D on real + fake with BCE, then the
+    non-saturating G step through D), Adam lr 2e-4, betas (0.5, 0.999), in float32."""
+    torch.manual_seed(17)
+    z_dim, batch = 8, 4
+    g, d = dcgan(z_dim, 4, 4, 0.2)
+    state = lambda net: {"params": [flat(p) for p in net.parameters()],
+                         "buffers": [flat(b.double()) for b in net.buffers()]}
+    out = {"z_dim": z_dim, "g_channels": 4, "d_channels": 4, "before": {"g": state(g), "d": state(d)}, "iterations": []}
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    for _ in range(2):
+        real = torch.rand(batch, 1, 28, 28) * 2 - 1
+        z_d, z_g = torch.randn(batch, z_dim), torch.randn(batch, z_dim)
+        with torch.no_grad():
+            fake = g(z_d.view(batch, z_dim, 1, 1))
+        loss_d = F.binary_cross_entropy_with_logits(d(real).flatten(), torch.ones(batch)) + \
+            F.binary_cross_entropy_with_logits(d(fake).flatten(), torch.zeros(batch))
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        for p in d.parameters():
+            p.requires_grad_(False)
+        loss_g = F.binary_cross_entropy_with_logits(d(g(z_g.view(batch, z_dim, 1, 1))).flatten(), torch.ones(batch))
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        for p in d.parameters():
+            p.requires_grad_(True)
+        out["iterations"].append({"real": flat(real), "z_d": flat(z_d), "z_g": flat(z_g),
+                                  "loss_d": loss_d.item(), "loss_g": loss_g.item()})
+    out["after"] = {"g": state(g), "d": state(d)}
     return out
 
 
@@ -68,13 +230,19 @@ def model_fixtures():
         "seed-tf-mlp": (mlp([100, 128, 256, 512, 1024, 784], nn.ReLU, nn.Tanh),
                         mlp([784, 1024, 512, 256, 128, 1], nn.ReLU)),
         "mnist-mlp": (mlp([100, 256, 512, 1024, 784], leaky, nn.Tanh, batchnorm=True), mlp([784, 512, 256, 1], leaky)),
+        # DCGAN (z 100, 64 channels) at each resolution: grey 28x28 with BN in D, colour 32 and 64 without.
+        "dcgan-1x28x28": dcgan(100, 64, 64, 0.2, 1, 28, True),
+        "dcgan-3x32x32": dcgan(100, 64, 64, 0.2, 3, 32, False),
+        "dcgan-3x64x64": dcgan(100, 64, 64, 0.2, 3, 64, False),
     }
     return {name: {"generator": describe(g), "discriminator": describe(d)} for name, (g, d) in presets.items()}
 
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "tests/reference/fixtures.json"
-    data = {"torch_version": torch.__version__, "losses": loss_fixtures(), "models": model_fixtures()}
+    data = {"torch_version": torch.__version__, "losses": loss_fixtures(), "penalties": penalty_fixtures(),
+            "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(), "dcgan_step": dcgan_step_fixtures(),
+            "models": model_fixtures()}
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
         f.write("\n")

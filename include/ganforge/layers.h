@@ -1,0 +1,47 @@
+// Building blocks shared by the architectures (spectral normalization, activations, initialization).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace ganforge::models {
+
+// Spectral normalization (Miyato et al. 2018, "Spectral Normalization for Generative Adversarial Networks",
+// sec. 2.1 and Algorithm 1): the wrapped layer computes with W / sigma(W), sigma the largest singular value
+// of W reshaped to [out, in * kh * kw], estimated by power iteration with a persistent vector u. As
+// torch.nn.utils.spectral_norm: u and v start as normalized N(0, 1) draws; each forward in training mode
+// runs one iteration v = normalize(W^T u), u = normalize(W v) without gradient; sigma = u . W v carries the
+// gradient to W; in eval mode the stored u and v are used as they are.
+// The layer's own parameters are "layer.weight" (PyTorch's weight_orig) and "layer.bias"; u and v are
+// buffers, so they travel with checkpoints.
+class SpectralNormImpl : public torch::nn::Module {
+ public:
+  explicit SpectralNormImpl(torch::nn::Conv2d conv);
+  explicit SpectralNormImpl(torch::nn::Linear linear);
+  torch::Tensor forward(const torch::Tensor& x);
+  // W / sigma, running the power iteration first when the module is training.
+  torch::Tensor normalized_weight();
+  torch::Tensor& u() { return u_; }
+  torch::Tensor& v() { return v_; }
+
+ private:
+  void init_vectors(const torch::Tensor& weight);
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::Linear linear_{nullptr};
+  torch::Tensor u_, v_;
+};
+TORCH_MODULE(SpectralNorm);
+
+// Append `layer` to `seq`, wrapped in SpectralNorm when `spectral` is set.
+void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral);
+void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectral);
+// Append the activation `name` (relu, leaky_relu, elu, tanh); UserError for others.
+void push_activation(torch::nn::Sequential& seq, const std::string& name, double leaky_slope);
+
+// Weight initialization by name (model.init): "torch" leaves PyTorch's defaults; "glorot": Glorot-uniform
+// weights, zero biases (Keras/TF defaults; Glorot & Bengio 2010); "dcgan": N(0, 0.02) weights, BatchNorm
+// scales N(1, 0.02), zero biases (Radford et al. 2016, sec. 4). BatchNorm scales keep 1 under "glorot".
+void init_weights(torch::nn::Module& m, const std::string& scheme);
+
+}  // namespace ganforge::models

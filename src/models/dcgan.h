@@ -1,0 +1,11 @@
+// Internal: the DCGAN architecture, registered as model.arch = "dcgan" in registry.cpp.
+#pragma once
+
+#include "ganforge/models.h"
+
+namespace ganforge::models {
+
+Generator make_dcgan_generator(const Config& cfg, const std::vector<int64_t>& image_shape);
+Discriminator make_dcgan_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape);
+
+}  // namespace ganforge::models

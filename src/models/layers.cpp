@@ -1,0 +1,97 @@
+#include "ganforge/layers.h"
+
+#include "ganforge/error.h"
+
+namespace ganforge::models {
+namespace {
+
+// torch.nn.functional.normalize(x, dim=0, eps=1e-12): x / max(||x||, eps).
+torch::Tensor normalize(const torch::Tensor& x) { return x / x.norm().clamp_min(1e-12); }
+
+}  // namespace
+
+SpectralNormImpl::SpectralNormImpl(torch::nn::Conv2d conv) : conv_(register_module("layer", conv)) {
+  init_vectors(conv_->weight);
+}
+
+SpectralNormImpl::SpectralNormImpl(torch::nn::Linear linear) : linear_(register_module("layer", linear)) {
+  init_vectors(linear_->weight);
+}
+
+void SpectralNormImpl::init_vectors(const torch::Tensor& weight) {
+  const auto w = weight.detach().flatten(1);
+  torch::NoGradGuard no_grad;
+  u_ = register_buffer("u", normalize(torch::randn({w.size(0)}, w.options())));
+  v_ = register_buffer("v", normalize(torch::randn({w.size(1)}, w.options())));
+}
+
+torch::Tensor SpectralNormImpl::normalized_weight() {
+  const torch::Tensor& weight = conv_ ? conv_->weight : linear_->weight;
+  const torch::Tensor w = weight.flatten(1);  // [out, in * kh * kw]
+  if (is_training()) {
+    torch::NoGradGuard no_grad;
+    // In place, so that the buffers (and the checkpoint) hold the updated vectors.
+    v_.copy_(normalize(torch::mv(w.t(), u_)));
+    u_.copy_(normalize(torch::mv(w, v_)));
+  }
+  // Clones, as PyTorch: the next forward updates the buffers in place while this one's graph still needs
+  // the vectors it used.
+  const torch::Tensor sigma = torch::dot(u_.clone(), torch::mv(w, v_.clone()));
+  return weight / sigma;
+}
+
+torch::Tensor SpectralNormImpl::forward(const torch::Tensor& x) {
+  const torch::Tensor w = normalized_weight();
+  if (linear_) return torch::linear(x, w, linear_->bias);
+  const auto& o = conv_->options;
+  return torch::conv2d(x, w, conv_->bias, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
+                       o.dilation(), o.groups());
+}
+
+void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral) {
+  if (spectral)
+    seq->push_back(SpectralNorm(layer));
+  else
+    seq->push_back(layer);
+}
+
+void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectral) {
+  if (spectral)
+    seq->push_back(SpectralNorm(layer));
+  else
+    seq->push_back(layer);
+}
+
+void push_activation(torch::nn::Sequential& seq, const std::string& name, double leaky_slope) {
+  if (name == "relu")
+    seq->push_back(torch::nn::ReLU());
+  else if (name == "leaky_relu")
+    seq->push_back(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(leaky_slope)));
+  else if (name == "elu")
+    seq->push_back(torch::nn::ELU());
+  else if (name == "tanh")
+    seq->push_back(torch::nn::Tanh());
+  else
+    throw UserError("unknown activation '" + name + "'");
+}
+
+void init_weights(torch::nn::Module& m, const std::string& scheme) {
+  if (scheme == "torch") return;
+  torch::NoGradGuard no_grad;
+  for (auto& p : m.named_parameters()) {
+    const bool is_bias = p.key().size() >= 4 && p.key().compare(p.key().size() - 4, 4, "bias") == 0;
+    torch::Tensor t = p.value();
+    if (is_bias) {
+      t.zero_();
+    } else if (t.dim() >= 2) {  // Linear, Conv and ConvTranspose weights
+      if (scheme == "glorot")
+        torch::nn::init::xavier_uniform_(t);
+      else
+        t.normal_(0.0, 0.02);
+    } else if (scheme == "dcgan") {  // a 1-d weight is a BatchNorm scale
+      t.normal_(1.0, 0.02);
+    }
+  }
+}
+
+}  // namespace ganforge::models

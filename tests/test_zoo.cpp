@@ -1,0 +1,161 @@
+// The GAN zoo: a full DCGAN training step against PyTorch, config checks, and short smoke runs of each
+// config family (losses stay finite, penalties are applied).
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "ganforge/checkpoint.h"
+#include "ganforge/error.h"
+#include "ganforge/run_dir.h"
+#include "ganforge/step.h"
+#include "ganforge/trainer.h"
+#include "test_util.h"
+
+namespace ganforge {
+namespace {
+
+torch::Tensor from_json(const nlohmann::json& v) {
+  return torch::tensor(v.get<std::vector<double>>(), torch::kFloat64);
+}
+
+void load_state(torch::nn::Module& m, const nlohmann::json& fx) {
+  torch::NoGradGuard no_grad;
+  size_t i = 0;
+  for (auto& p : m.parameters()) p.copy_(from_json(fx["params"][i++]).view_as(p));
+  ASSERT_EQ(i, fx["params"].size());
+  i = 0;
+  for (auto& b : m.buffers()) b.copy_(from_json(fx["buffers"][i++]).view_as(b));
+  ASSERT_EQ(i, fx["buffers"].size());
+}
+
+void expect_state(const torch::nn::Module& m, const nlohmann::json& fx, const std::string& net) {
+  // float32 on both sides, same kernels, but reductions may be ordered differently: 1e-6 absolute. Adam's
+  // first steps move every weight by ~lr = 2e-4, so a missed, doubled or wrong-signed update is >= 1e-4 off.
+  size_t i = 0;
+  for (const auto& p : m.parameters()) {
+    const double diff = (p.detach().to(torch::kFloat64).flatten() - from_json(fx["params"][i])).abs().max().item<double>();
+    EXPECT_LT(diff, 1e-6) << net << " parameter " << i;
+    ++i;
+  }
+  i = 0;
+  for (const auto& b : m.buffers()) {
+    const double diff = (b.to(torch::kFloat64).flatten() - from_json(fx["buffers"][i])).abs().max().item<double>();
+    EXPECT_LT(diff, 1e-6) << net << " buffer " << i;  // BatchNorm running statistics and batch counts
+    ++i;
+  }
+}
+
+TEST(Zoo, DcganTrainingStepsMatchPyTorch) {
+  const auto fx = test::fixtures()["dcgan_step"];
+  Config cfg;
+  cfg.arch = "dcgan";
+  cfg.z_dim = fx["z_dim"].get<int64_t>();
+  cfg.g_channels = fx["g_channels"].get<int64_t>();
+  cfg.d_channels = fx["d_channels"].get<int64_t>();
+  cfg.d_batchnorm = true;
+  cfg.beta1 = 0.5;
+  cfg.steps = 2;
+  TrainState s = make_state(cfg, {1, 28, 28}, 0);
+  load_state(*s.g, fx["before"]["g"]);
+  load_state(*s.d, fx["before"]["d"]);
+  const auto loss = make_loss(cfg);
+  for (const auto& it : fx["iterations"]) {
+    const auto real = from_json(it["real"]).to(torch::kFloat32).view({4, 1, 28, 28});
+    const auto z_d = from_json(it["z_d"]).to(torch::kFloat32).view({4, cfg.z_dim});
+    const auto z_g = from_json(it["z_g"]).to(torch::kFloat32).view({4, cfg.z_dim});
+    const DStepResult d = discriminator_step(s, *loss, real, z_d);
+    ASSERT_TRUE(d.finite);
+    EXPECT_NEAR(d.loss_d, it["loss_d"].get<double>(), 1e-5);
+    const GStepResult g = generator_step(s, *loss, z_g);
+    ASSERT_TRUE(g.finite);
+    EXPECT_NEAR(g.loss_g, it["loss_g"].get<double>(), 1e-5);
+  }
+  expect_state(*s.g, fx["after"]["g"], "G");
+  expect_state(*s.d, fx["after"]["d"], "D");
+}
+
+TEST(Zoo, WeightClippingBoundsEveryCriticParameter) {
+  Config cfg;
+  cfg.arch = "dcgan";
+  cfg.g_channels = cfg.d_channels = 8;
+  cfg.loss_type = "wgan";
+  cfg.weight_clip = 0.01;
+  cfg.steps = 1;
+  TrainState s = make_state(cfg, {1, 28, 28}, 0);
+  const auto loss = make_loss(cfg);
+  ASSERT_TRUE(discriminator_step(s, *loss, torch::rand({8, 1, 28, 28}) * 2 - 1, torch::randn({8, 100})).finite);
+  for (const auto& p : s.d->parameters()) EXPECT_LE(p.abs().max().item<float>(), 0.01f);
+}
+
+TEST(Zoo, LazyR1IsAppliedEveryNthUpdateWithNTimesTheWeight) {
+  Config cfg;
+  cfg.loss_type = "gan";
+  cfg.r1_gamma = 1;
+  cfg.r1_every = 4;
+  cfg.steps = 1;
+  TrainState s = make_state(cfg, {1, 28, 28}, 0);
+  const auto loss = make_loss(cfg);
+  std::vector<double> penalties;
+  for (int i = 0; i < 8; ++i)
+    penalties.push_back(discriminator_step(s, *loss, torch::rand({16, 1, 28, 28}) * 2 - 1, torch::randn({16, 100})).penalty);
+  for (int i = 0; i < 8; ++i) {
+    if (i % 4 == 0)
+      EXPECT_GT(penalties[i], 0) << "update " << i;
+    else
+      EXPECT_EQ(penalties[i], 0) << "update " << i;
+  }
+}
+
+TEST(Zoo, ConfigRefusesCombinationsThatCannotWork) {
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_config("[train]\nsteps = 10\n" + text, "test.toml");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("[loss]\ntype = \"wgan\"\n").find("needs a Lipschitz constraint"), std::string::npos);
+  EXPECT_NE(error_of("[model]\nd_batchnorm = true\n[loss]\ngp_weight = 10.0\n").find("cannot be combined"),
+            std::string::npos);
+  EXPECT_NE(error_of("[loss]\ntype = \"hinge\"\nlabel_smoothing = 0.1\n").find("applies to loss.type = 'gan' only"),
+            std::string::npos);
+  EXPECT_NE(error_of("[optim]\nbeta1_d = -0.5\n").find("optim.beta1_d"), std::string::npos);
+  EXPECT_NE(error_of("[loss]\ntype = \"wasserstein\"\n").find("choose one of: gan, lsgan, wgan, hinge"),
+            std::string::npos);
+}
+
+// Each shipped config family, for a few steps on real data: losses finite, penalties applied, grid written.
+TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
+  for (const std::string name : {"mnist-dcgan", "fashion-dcgan", "fashion-wgangp", "fashion-hinge-sn"}) {
+    SCOPED_TRACE(name);
+    Config cfg = load_config(test::source_dir() + "/configs/" + name + ".toml");
+    cfg.data_dir = test::source_dir() + "/data/" + cfg.dataset;  // made by scripts/setup.sh
+    cfg.steps = 6;
+    cfg.batch_size = 16;
+    cfg.log_every = 2;
+    cfg.sample_every = 0;
+    cfg.sample_grid = 16;
+    test::TempDir dir;
+    TrainOptions opts;
+    opts.run_dir = dir / "run";
+    opts.console = nullptr;
+    const TrainResult r = train(cfg, opts);
+    EXPECT_EQ(r.steps, 6);
+    std::ifstream in(run_dir::metrics_path(opts.run_dir));
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line);
+      ASSERT_FALSE(j.contains("event") && j["event"] == "nonfinite") << line;
+      if (j.contains("event")) continue;
+      ++lines;
+      EXPECT_TRUE(std::isfinite(j["loss_d"].get<double>()) && std::isfinite(j["loss_g"].get<double>())) << line;
+      if (cfg.gp_weight > 0) EXPECT_GT(j["penalty"].get<double>(), 0) << line;
+    }
+    EXPECT_EQ(lines, 3);
+    EXPECT_TRUE(std::filesystem::exists(r.sample_grid));
+  }
+}
+
+}  // namespace
+}  // namespace ganforge
