@@ -30,8 +30,9 @@ struct Field {
 const std::vector<Field>& schema() {
   static const std::vector<Field> fields = {
       {"name", &Config::name, "experiment name (default: the config file's stem)"},
-      {"data.dataset", &Config::dataset, "training data by name", -INFINITY, INFINITY,
-       {"mnist", "fashion-mnist"}},
+      {"data.dataset", &Config::dataset,
+       "training data by name: IDX image sets, or the 2D Gaussian mixtures ring8 and grid25 (generated)", -INFINITY,
+       INFINITY, {"mnist", "fashion-mnist", "ring8", "grid25"}},
       {"data.dir", &Config::data_dir,
        "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]; empty: data/<dataset>"},
       {"data.batch_size", &Config::batch_size, "real (and fake) images per step", 1, 1 << 20},
@@ -50,6 +51,12 @@ const std::vector<Field>& schema() {
       {"model.d_activation", &Config::d_activation, "discriminator hidden activation", -INFINITY, INFINITY,
        {"relu", "leaky_relu", "elu", "tanh"}},
       {"model.leaky_slope", &Config::leaky_slope, "negative slope of leaky_relu", 0, 1},
+      {"model.g_output", &Config::g_output,
+       "G's output activation: tanh (images in [-1, 1]) or linear (2D points)", -INFINITY, INFINITY,
+       {"tanh", "linear"}},
+      {"model.pack", &Config::pack,
+       "PacGAN: D judges this many samples at once, concatenated (Lin et al. 2018; 1: off); divides the batch", 1,
+       64},
       {"model.g_batchnorm", &Config::g_batchnorm, "batch normalization after each G hidden layer"},
       {"model.d_dropout", &Config::d_dropout, "dropout probability after each D hidden layer (0: none)", 0, 0.95},
       {"model.d_batchnorm", &Config::d_batchnorm,
@@ -307,6 +314,9 @@ void validate(const Config& cfg) {
     if (v < 0 && v != -1)
       throw UserError(std::string("config: ") + key + " = " + fmt_num(v) +
                       " is out of range: must be in [0, 1], or -1 for G's value");
+  if (cfg.batch_size % cfg.pack != 0)
+    throw UserError("config: data.batch_size (" + std::to_string(cfg.batch_size) + ") must be a multiple of model.pack (" +
+                    std::to_string(cfg.pack) + ")");
   if (cfg.d_batchnorm && (cfg.gp_weight > 0 || cfg.r1_gamma > 0))
     throw UserError(
         "config: model.d_batchnorm cannot be combined with loss.gp_weight or loss.r1_gamma: the penalties need "

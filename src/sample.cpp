@@ -6,37 +6,67 @@
 #include "ganforge/data.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
+#include "ganforge/generate.h"
 #include "ganforge/grid.h"
 #include "ganforge/idx.h"
-#include "ganforge/run_dir.h"
 
 namespace ganforge {
+
+LoadedGenerator load_generator(const std::string& run_dir, const std::string& checkpoint) {
+  const std::string ckpt = !checkpoint.empty() ? checkpoint : newest_usable_checkpoint(run_dir, stderr);
+  const CheckpointInfo info = read_checkpoint_info(ckpt);
+  Config cfg = parse_config(info.config_text, ckpt + " (stored config)");
+  cfg.device = "cpu";  // sampling runs where this process runs
+  LoadedGenerator g{ckpt, make_state(cfg, info.image_shape, 0)};
+  load_checkpoint(ckpt, g.state, /*generator_only=*/true);
+  return g;
+}
+
+torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+  torch::InferenceMode guard;
+  auto& net = g.state.sampling_generator();
+  net->eval();
+  std::vector<torch::Tensor> parts;
+  for (int64_t done = 0; done < n; done += batch) {
+    const int64_t b = std::min(batch, n - done);
+    parts.push_back(net->forward(models::sample_noise(g.state.cfg, b, gen)));
+  }
+  return torch::cat(parts);
+}
 
 std::string sample(const SampleOptions& opts) {
   const bool to_png = fs::ends_with(opts.out, ".png");
   const bool to_idx = fs::ends_with(opts.out, ".idx") || fs::ends_with(opts.out, ".idx.gz");
-  if (!to_png && !to_idx) throw UserError("--out " + opts.out + ": use a .png, .idx or .idx.gz file name");
+  const bool to_csv = fs::ends_with(opts.out, ".csv");
+  if (!to_png && !to_idx && !to_csv)
+    throw UserError("--out " + opts.out + ": use a .png, .idx, .idx.gz or (2D data) .csv file name");
   if (opts.n <= 0) throw UserError("--n must be positive");
-  if (to_png && opts.n > 4096) throw UserError("--n " + std::to_string(opts.n) + " is too many for one PNG grid (max 4096); write .idx.gz");
-  const std::string ckpt =
-      !opts.checkpoint.empty() ? opts.checkpoint : newest_usable_checkpoint(opts.run_dir, stderr);
-
-  const CheckpointInfo info = read_checkpoint_info(ckpt);
-  Config cfg = parse_config(info.config_text, ckpt + " (stored config)");
-  cfg.device = "cpu";  // sampling runs where this process runs
-  TrainState s = make_state(cfg, info.image_shape, 0);
-  load_checkpoint(ckpt, s, /*generator_only=*/true);
-
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts.seed));
-  torch::InferenceMode guard;
-  auto& g = s.sampling_generator();
-  g->eval();
-  std::vector<torch::Tensor> parts;
-  for (int64_t done = 0; done < opts.n; done += opts.batch) {
-    const int64_t b = std::min(opts.batch, opts.n - done);
-    parts.push_back(g->forward(models::sample_noise(cfg, b, gen)));
+  LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
+  const std::string& ckpt = g.checkpoint;
+  const Config& cfg = g.state.cfg;
+  if (to_png && opts.n > 4096 && g.state.image_shape.size() == 3)
+    throw UserError("--n " + std::to_string(opts.n) + " is too many for one PNG grid (max 4096); write .idx.gz");
+  const torch::Tensor images = generate(g, opts.n, opts.seed, opts.batch);  // [N, C, H, W] or [N, 2] points
+  if (images.dim() == 2) {  // 2D points
+    if (to_idx) throw UserError("--out " + opts.out + ": this generator makes 2D points: write .csv or .png");
+    if (to_png) {
+      const data::Dataset real = data::load(cfg.dataset, cfg.data_dir, "test");
+      grid::write_scatter_png(opts.out, images, real.is_points() ? real.points : torch::Tensor());
+    } else {
+      std::string text = "x,y\n";
+      const auto p = images.to(torch::kFloat64).contiguous();
+      const double* v = p.data_ptr<double>();
+      char line[64];
+      for (int64_t i = 0; i < p.size(0); ++i) {
+        std::snprintf(line, sizeof line, "%.7g,%.7g\n", v[2 * i], v[2 * i + 1]);
+        text += line;
+      }
+      fs::write_text_atomic(opts.out, text);
+    }
+    return ckpt;
   }
-  const torch::Tensor images = torch::cat(parts);  // [N, C, H, W] in [-1, 1]
+  if (to_csv) throw UserError("--out " + opts.out + ": .csv is for 2D point data; this generator makes images");
   if (to_png) {
     grid::write_png(opts.out, images);
   } else {

@@ -5,6 +5,9 @@
 #include <cmath>
 
 #include "ganforge/checkpoint.h"
+#include "ganforge/data.h"
+#include "ganforge/metrics.h"
+#include "ganforge/models.h"
 #include "ganforge/error.h"
 #include "ganforge/run_dir.h"
 #include "ganforge/step.h"
@@ -155,6 +158,101 @@ TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
     EXPECT_EQ(lines, 3);
     EXPECT_TRUE(std::filesystem::exists(r.sample_grid));
   }
+}
+
+TEST(Toys, MixturesHaveTheStatedMeansSpreadAndBalance) {
+  const auto ring = data::make_toy("ring8", 40000, 5);
+  ASSERT_EQ(ring.modes.size(0), 8);
+  EXPECT_LT((ring.modes.norm(2, 1) - 1).abs().max().item<float>(), 1e-6f) << "means on the unit circle";
+  const auto offset = ring.points - ring.modes.index_select(0, ring.labels);
+  EXPECT_NEAR(offset.std().item<float>(), 0.01f, 0.0005f);
+  const auto counts = torch::bincount(ring.labels);
+  EXPECT_GT(counts.min().item<int64_t>(), 4700);  // 5,000 expected per component
+  const auto grid = data::make_toy("grid25", 40000, 5);
+  ASSERT_EQ(grid.modes.size(0), 25);
+  EXPECT_EQ(grid.modes.min().item<float>(), -4.0f);
+  EXPECT_EQ(grid.modes.max().item<float>(), 4.0f);
+  EXPECT_NEAR((grid.points - grid.modes.index_select(0, grid.labels)).std().item<float>(), 0.05f, 0.002f);
+  EXPECT_TRUE(torch::equal(data::make_toy("ring8", 100, 9).points, data::make_toy("ring8", 100, 9).points));
+}
+
+TEST(Toys, ModeStatsOnConstructedSamplesGiveTheKnownAnswer) {
+  const auto ring = data::make_toy("ring8", 10, 1);
+  // A generator collapsed onto modes 0, 3 and 5 (400 samples each, 0.5 sigma off the mean), plus 300
+  // samples in the middle of the ring (far from every mode).
+  std::vector<torch::Tensor> parts;
+  for (int64_t k : {0, 3, 5}) parts.push_back(ring.modes[k].expand({400, 2}) + 0.005);
+  parts.push_back(torch::zeros({300, 2}));
+  const auto s = metrics::mode_stats(torch::cat(parts), ring.modes, ring.mode_std);
+  EXPECT_EQ(s.modes, 8);
+  EXPECT_EQ(s.covered, 3);
+  EXPECT_NEAR(s.high_quality, 1200.0 / 1500.0, 1e-12);
+  EXPECT_NEAR(s.reverse_kl, std::log(8.0 / 3.0), 1e-12);  // uniform over 3 of 8 modes
+  EXPECT_EQ(s.counts, (std::vector<int64_t>{400, 0, 0, 400, 0, 400, 0, 0}));
+  // Real data covers every mode, nearly all within 3 sigma (a 2D Gaussian: 1 - exp(-9/2) = 98.9%).
+  const auto real = data::make_toy("grid25", 2500, 2);
+  const auto r = metrics::mode_stats(real.points, real.modes, real.mode_std);
+  EXPECT_EQ(r.covered, 25);
+  EXPECT_NEAR(r.high_quality, 1 - std::exp(-4.5), 0.006);
+  EXPECT_LT(r.reverse_kl, 0.02);
+  // Nothing near any mode: no coverage, infinite reverse KL.
+  EXPECT_TRUE(std::isinf(metrics::mode_stats(torch::full({10, 2}, 1.0f), real.modes, real.mode_std).reverse_kl));
+}
+
+TEST(Toys, PackedDiscriminatorJudgesGroupsAndPenaltiesFollowThePacks) {
+  Config cfg;
+  cfg.dataset = "ring8";
+  cfg.g_output = "linear";
+  cfg.pack = 4;
+  cfg.z_dim = 2;
+  cfg.d_hidden = {16};
+  const auto d = models::make_discriminator(cfg, {2});
+  EXPECT_EQ(d->forward(torch::randn({12, 2})).sizes(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(d->named_parameters()["net.0.weight"].size(1), 8) << "first layer sees 4 x 2 inputs";
+  // The input gradient of a pack spans its 4 samples: a critic summing x / sqrt(8) has gradient norm 1 per
+  // pack (and 1/2 per sample), so the gradient penalty is 0 only when computed per pack.
+  const losses::Critic critic = [](const torch::Tensor& x) { return x.reshape({x.size(0) / 4, -1}).sum(1) / std::sqrt(8.0); };
+  const auto real = torch::randn({12, 2}), fake = torch::randn({12, 2});
+  EXPECT_NEAR(losses::gradient_penalty(critic, real, fake, torch::rand({12})).item<double>(), 0, 1e-10);
+  EXPECT_NEAR(losses::r1_penalty(critic, real).item<double>(), 1, 1e-6);
+  cfg.batch_size = 10;
+  EXPECT_THROW(validate(cfg), UserError) << "batch not a multiple of pack";
+  cfg.arch = "dcgan";
+  EXPECT_THROW(models::make_generator(cfg, {2}), UserError) << "dcgan on points";
+}
+
+TEST(Toys, TrainSampleAndEvalFromTheCommandLine) {
+  test::TempDir dir;
+  const std::string run = dir / "ring";
+  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/ring8-gan.toml --set train.steps=300 " +
+                         "--set train.sample_every=0 --out " + run + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(run + "/samples/step-0000300.png")) << "scatter plot";
+  r = test::run_cli("sample --run " + run + " --n 50 --out " + (dir / "p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream csv(dir / "p.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "x,y");
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    float x, y;
+    EXPECT_EQ(std::sscanf(line.c_str(), "%f,%f", &x, &y), 2) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 50);
+  r = test::run_cli("sample --run " + run + " --n 500 --out " + (dir / "p.png"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli("sample --run " + run + " --n 5 --out " + (dir / "p.idx"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("2D points: write .csv or .png"), std::string::npos) << r.output;
+  r = test::run_cli("eval --run " + run + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(j["generated"]["modes"], 8);
+  EXPECT_EQ(j["real_floor"]["modes_covered"], 8);
+  EXPECT_EQ(j["n"], 2500);
+  EXPECT_TRUE(std::filesystem::exists(run + "/eval.jsonl"));
 }
 
 }  // namespace

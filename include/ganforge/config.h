@@ -13,7 +13,7 @@ struct Config {
   std::string name = "run";  // experiment name: the config file's stem unless set
 
   // [data]
-  std::string dataset = "mnist";  // mnist | fashion-mnist
+  std::string dataset = "mnist";  // mnist | fashion-mnist | ring8 | grid25
   std::string data_dir;           // IDX folder; empty: data/<dataset> under the project or $GANFORGE_DATA
   int64_t batch_size = 128;
 
@@ -28,6 +28,8 @@ struct Config {
   double leaky_slope = 0.2;
   bool g_batchnorm = false;  // BatchNorm1d after each G hidden Linear (Ioffe & Szegedy 2015)
   double d_dropout = 0.0;  // dropout after each D hidden activation (Goodfellow et al. 2014 used it)
+  std::string g_output = "tanh";  // tanh | linear: G's output activation
+  int64_t pack = 1;               // PacGAN: samples D judges jointly (Lin et al. 2018)
   bool d_batchnorm = false;  // BatchNorm after each D hidden layer but the first (DCGAN; not with penalties)
   bool d_spectral_norm = false;  // spectral normalization of every D weight (Miyato et al. 2018)
   int64_t g_channels = 64;  // dcgan: G's width at its last hidden layer (doubling towards z)

@@ -9,14 +9,30 @@ namespace ganforge::data {
 
 struct Dataset {
   std::string name;
-  torch::Tensor images;  // uint8 [N, C, H, W], kept as bytes: memory grows by the data's own size only
-  torch::Tensor labels;  // int64 [N]
-  int64_t size() const { return images.size(0); }
-  std::vector<int64_t> image_shape() const { return {images.size(1), images.size(2), images.size(3)}; }
+  torch::Tensor images;  // image data: uint8 [N, C, H, W], kept as bytes (memory grows by the data's own size)
+  torch::Tensor points;  // 2D toy data: float [N, 2]; undefined for images
+  torch::Tensor labels;  // int64 [N]: the class, or the mixture component of a toy point
+  torch::Tensor modes;   // 2D toy data: float [K, 2] mixture means; undefined for images
+  double mode_std = 0;   // 2D toy data: standard deviation of each component
+  bool is_points() const { return points.defined(); }
+  int64_t size() const { return is_points() ? points.size(0) : images.size(0); }
+  // What G makes: {C, H, W} for images, {2} for points.
+  std::vector<int64_t> image_shape() const {
+    if (is_points()) return {points.size(1)};
+    return {images.size(1), images.size(2), images.size(3)};
+  }
+  // Examples `idx` as float in G's output range: images mapped to [-1, 1], points as they are.
+  torch::Tensor batch(const torch::Tensor& idx) const;
 };
 
-// Known dataset names: "mnist", "fashion-mnist".
+// Known dataset names: "mnist", "fashion-mnist" (IDX files), "ring8", "grid25" (2D mixtures, generated).
 bool is_known(const std::string& name);
+bool is_toy(const std::string& name);
+// The 2D Gaussian mixtures of the PacGAN experiments (Lin et al. 2018, sec. 5.1; after VEEGAN, Srivastava et
+// al. 2017): ring8: 8 components evenly spaced on a circle of radius 1, sigma 0.01; grid25: means
+// {-4, -2, 0, 2, 4}^2, sigma 0.05. `n` points with equal mixture weights from a fixed seed (train and test
+// use different seeds), labels = component index.
+Dataset make_toy(const std::string& name, int64_t n, uint64_t seed);
 // data/<name> under $GANFORGE_DATA if set, else under the source tree's data/ folder, else ./data.
 std::string default_dir(const std::string& name);
 // Load `split` ("train" or "test": files train-*/t10k-*-idx?-ubyte[.gz]) from `dir` (empty: default_dir).

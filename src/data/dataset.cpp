@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -11,7 +12,38 @@
 namespace ganforge::data {
 namespace fsys = std::filesystem;
 
-bool is_known(const std::string& name) { return name == "mnist" || name == "fashion-mnist"; }
+bool is_toy(const std::string& name) { return name == "ring8" || name == "grid25"; }
+bool is_known(const std::string& name) { return name == "mnist" || name == "fashion-mnist" || is_toy(name); }
+
+Dataset make_toy(const std::string& name, int64_t n, uint64_t seed) {
+  Dataset ds;
+  ds.name = name;
+  std::vector<float> means;
+  if (name == "ring8") {
+    for (int k = 0; k < 8; ++k) {
+      const double a = 2 * M_PI * k / 8;
+      means.push_back(static_cast<float>(std::cos(a)));
+      means.push_back(static_cast<float>(std::sin(a)));
+    }
+    ds.mode_std = 0.01;
+  } else if (name == "grid25") {
+    for (int i = -2; i <= 2; ++i)
+      for (int j = -2; j <= 2; ++j) means.push_back(2.0f * i), means.push_back(2.0f * j);
+    ds.mode_std = 0.05;
+  } else {
+    throw UserError("unknown 2D dataset '" + name + "'; known: ring8, grid25");
+  }
+  ds.modes = torch::tensor(means).view({-1, 2});
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  ds.labels = torch::randint(ds.modes.size(0), {n}, gen, torch::kInt64);
+  ds.points = ds.modes.index_select(0, ds.labels) + torch::randn({n, 2}, gen) * ds.mode_std;
+  return ds;
+}
+
+torch::Tensor Dataset::batch(const torch::Tensor& idx) const {
+  if (is_points()) return points.index_select(0, idx);
+  return to_signed_unit(images.index_select(0, idx));
+}
 
 std::string default_dir(const std::string& name) {
   if (const char* root = std::getenv("GANFORGE_DATA")) return (fsys::path(root) / name).string();
@@ -38,8 +70,10 @@ std::string find_file(const std::string& dir, const std::string& stem) {
 
 Dataset load(const std::string& name, const std::string& dir_in, const std::string& split) {
   if (dir_in.empty() && !is_known(name))
-    throw UserError("unknown dataset '" + name + "'; known: mnist, fashion-mnist (or set data.dir)");
+    throw UserError("unknown dataset '" + name + "'; known: mnist, fashion-mnist, ring8, grid25 (or set data.dir)");
   if (split != "train" && split != "test") throw std::invalid_argument("split must be train or test");
+  // The toys are generated: 100,000 training points, 2,500 test points (the PacGAN evaluation size).
+  if (is_toy(name)) return split == "train" ? make_toy(name, 100000, 1) : make_toy(name, 2500, 2);
   const std::string dir = dir_in.empty() ? default_dir(name) : dir_in;
   std::error_code ec;
   if (!fsys::is_directory(dir, ec)) throw UserError(dir + ": data directory not found");

@@ -60,12 +60,14 @@ struct Hinge : AdversarialLoss {
   torch::Tensor g_loss(const torch::Tensor& f) const override { return -f.mean(); }
 };
 
-// grad_x sum(D(x)): each sample's output depends only on its own input (no batch statistics in D when a
-// penalty is on; config validation enforces it), so row i is grad of D(x_i) w.r.t. x_i.
-torch::Tensor input_gradient(const Critic& d, const torch::Tensor& x) {
+// grad_x sum(D(x)), reshaped to one row per D output: each output depends only on its own input (no
+// batch statistics in D when a penalty is on; config validation enforces it), so row i is the gradient of
+// output i w.r.t. its input: one sample, or the m samples of a PacGAN pack (consecutive in the batch).
+torch::Tensor input_gradient_rows(const Critic& d, const torch::Tensor& x) {
   const torch::Tensor out = d(x);
-  return torch::autograd::grad({out.sum()}, {x}, /*grad_outputs=*/{}, /*retain_graph=*/true,
-                               /*create_graph=*/true)[0];
+  const torch::Tensor g = torch::autograd::grad({out.sum()}, {x}, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                                /*create_graph=*/true)[0];
+  return g.reshape({out.size(0), -1});
 }
 
 }  // namespace
@@ -99,13 +101,12 @@ torch::Tensor gradient_penalty(const Critic& d, const torch::Tensor& real, const
   shape[0] = real.size(0);
   const torch::Tensor w = e.view(shape);
   const torch::Tensor x_hat = (w * real.detach() + (1 - w) * fake.detach()).requires_grad_(true);
-  const torch::Tensor g = input_gradient(d, x_hat).flatten(1);
-  return (g.norm(2, /*dim=*/1) - 1).square().mean();
+  return (input_gradient_rows(d, x_hat).norm(2, /*dim=*/1) - 1).square().mean();
 }
 
 torch::Tensor r1_penalty(const Critic& d, const torch::Tensor& real) {
   const torch::Tensor x = real.detach().requires_grad_(true);
-  return input_gradient(d, x).flatten(1).square().sum(1).mean();
+  return input_gradient_rows(d, x).square().sum(1).mean();
 }
 
 }  // namespace ganforge::losses

@@ -24,6 +24,9 @@ struct Geometry {
 };
 
 Geometry geometry(const std::vector<int64_t>& shape) {
+  if (shape.size() != 3)
+    throw UserError("model.arch = 'dcgan' needs image data; this dataset gives " + std::to_string(shape[0]) +
+                    "-dimensional points: use model.arch = 'mlp'");
   const int64_t c = shape[0], h = shape[1], w = shape[2];
   if (h != w || (h != 28 && h != 32 && h != 64) || (c != 1 && c != 3))
     throw UserError("model.arch = 'dcgan' takes 1- or 3-channel images of 28x28, 32x32 or 64x64; the data is " +
@@ -70,7 +73,8 @@ struct DcganDiscriminatorImpl : DiscriminatorImpl {
                  sn);
     };
     int64_t width = cfg.d_channels;
-    conv(shape[0], width, 4, 2, 1, true);
+    pack_ = cfg.pack;
+    conv(shape[0] * pack_, width, 4, 2, 1, true);
     push_activation(seq, "leaky_relu", cfg.leaky_slope);
     for (int64_t i = 1; i < geo.n; ++i) {
       conv(width, width * 2, 4, 2, 1, !cfg.d_batchnorm);
@@ -82,7 +86,12 @@ struct DcganDiscriminatorImpl : DiscriminatorImpl {
     net_ = register_module("net", seq);
     init_weights(*net_, cfg.init);
   }
-  torch::Tensor forward(const torch::Tensor& x) override { return net_->forward(x).flatten(); }  // [N]
+  torch::Tensor forward(const torch::Tensor& x) override {
+    // PacGAN: m consecutive samples stacked along the channels make one input.
+    const auto packed = x.reshape({x.size(0) / pack_, pack_ * x.size(1), x.size(2), x.size(3)});
+    return net_->forward(packed).flatten();  // [N / pack]
+  }
+  int64_t pack_ = 1;
   torch::nn::Sequential net_{nullptr};
 };
 

@@ -38,26 +38,35 @@ struct MlpGeneratorImpl : GeneratorImpl {
     net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, 0.0,
                                       cfg.g_batchnorm ? 0 : kNoBatchNorm, false));
     init_weights(*net_, cfg.init);
+    tanh_ = cfg.g_output == "tanh";
   }
   torch::Tensor forward(const torch::Tensor& z) override {
-    auto x = torch::tanh(net_->forward(z));  // [N, C*H*W] in [-1, 1]
-    return x.view({z.size(0), shape_[0], shape_[1], shape_[2]});
+    auto x = net_->forward(z);  // [N, C*H*W]
+    if (tanh_) x = torch::tanh(x);  // images in [-1, 1]
+    std::vector<int64_t> shape = {z.size(0)};
+    shape.insert(shape.end(), shape_.begin(), shape_.end());
+    return x.view(shape);
   }
   std::vector<int64_t> shape_;
+  bool tanh_ = true;
   torch::nn::Sequential net_{nullptr};
 };
 
 struct MlpDiscriminatorImpl : DiscriminatorImpl {
   MlpDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
-    const int64_t in = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+    const int64_t in =
+        cfg.pack * std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+    pack_ = cfg.pack;
     // D's batch normalization starts at its second layer, as in DCGAN (Radford et al. 2016, sec. 3).
     net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.d_dropout,
                                       cfg.d_batchnorm ? 1 : kNoBatchNorm, cfg.d_spectral_norm));
     init_weights(*net_, cfg.init);
   }
   torch::Tensor forward(const torch::Tensor& x) override {
-    return net_->forward(x.flatten(1)).squeeze(1);  // [N]
+    // PacGAN: m consecutive samples side by side make one input.
+    return net_->forward(x.reshape({x.size(0) / pack_, -1})).squeeze(1);  // [N / pack]
   }
+  int64_t pack_ = 1;
   torch::nn::Sequential net_{nullptr};
 };
 

@@ -185,9 +185,10 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
   if (!ar.try_read("config", text) || !text.isString()) throw UserError(path + ": checkpoint holds no config");
   info.config_text = text.toStringRef();
   torch::Tensor shape;
-  if (!ar.try_read("image_shape", shape) || shape.numel() != 3)
+  if (!ar.try_read("image_shape", shape) || (shape.numel() != 3 && shape.numel() != 1) ||
+      shape.scalar_type() != torch::kInt64)
     throw UserError(path + ": checkpoint holds no image shape");
-  info.image_shape = std::vector<int64_t>(shape.data_ptr<int64_t>(), shape.data_ptr<int64_t>() + 3);
+  info.image_shape = std::vector<int64_t>(shape.data_ptr<int64_t>(), shape.data_ptr<int64_t>() + shape.numel());
   info.step = read_int(ar, "step");
   return info;
 }

@@ -184,7 +184,9 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
 
   TrainResult result;
   const double real_diversity =
-      mean_pairwise_distance(data::to_signed_unit(ds.images.slice(0, 0, std::min(ds.size(), cfg.sample_grid))));
+      mean_pairwise_distance(ds.batch(torch::arange(std::min(ds.size(), cfg.sample_grid))));
+  // 2D data: the grid is a scatter plot of the fixed-z samples over 2,500 real points.
+  const torch::Tensor scatter_reference = ds.is_points() ? ds.batch(torch::arange(std::min<int64_t>(ds.size(), 2500))) : torch::Tensor();
   double diversity = 1;  // of the last grid, relative to real_diversity
   auto write_grid = [&]() {
     torch::InferenceMode guard;
@@ -193,7 +195,10 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     const auto images = g->forward(grid_z);
     if (g == s.g) g->train();
     result.sample_grid = run_dir::samples_dir(opts.run_dir) + "/" + run_dir::step_name(s.step) + ".png";
-    grid::write_png(result.sample_grid, images);
+    if (ds.is_points())
+      grid::write_scatter_png(result.sample_grid, images.cpu(), scatter_reference);
+    else
+      grid::write_png(result.sample_grid, images);
     diversity = real_diversity > 0 ? mean_pairwise_distance(images) / real_diversity : 1;
   };
   auto write_checkpoint = [&]() {
@@ -227,7 +232,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     LogMeter step_meter;
     for (int64_t k = 0; k < cfg.d_steps && finite; ++k) {
       const torch::Tensor idx = s.sampler->next();
-      const torch::Tensor real = data::to_signed_unit(ds.images.index_select(0, idx)).to(device);  // [B, C, H, W]
+      const torch::Tensor real = ds.batch(idx).to(device);  // [B, C, H, W] images in [-1, 1], or [B, 2] points
       const torch::Tensor z = models::sample_noise(cfg, batch, s.noise_gen).to(device);
       const DStepResult r = discriminator_step(s, *loss, real, z, inject_nonfinite(s.step + 1));
       s.nimg += batch;

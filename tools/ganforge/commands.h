@@ -8,5 +8,6 @@ namespace ganforge::cli {
 void add_train(CLI::App& app);
 void add_sample(CLI::App& app);
 void add_info(CLI::App& app);
+void add_eval(CLI::App& app);
 
 }  // namespace ganforge::cli

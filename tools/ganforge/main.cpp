@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ganforge::cli::add_train(app);
   ganforge::cli::add_sample(app);
+  ganforge::cli::add_eval(app);
   ganforge::cli::add_info(app);
   try {
     app.parse(argc, argv);
