@@ -106,6 +106,9 @@ const std::vector<Field>& schema() {
       {"train.checkpoint_every", &Config::checkpoint_every,
        "steps between checkpoints (0: only at the end)", 0, 1e12},
       {"train.keep_checkpoints", &Config::keep_checkpoints, "how many recent checkpoints to keep", 1, 1e6},
+      {"train.diffaugment", &Config::diffaugment,
+       "DiffAugment policy applied to every image D sees, real and generated (Zhao et al. 2020): a comma list "
+       "of color, translation, cutout (empty: off)"},
       {"train.ema_half_life_kimg", &Config::ema_half_life_kimg,
        "exponential moving average of G's weights, used for samples and grids: its half-life in thousands "
        "of generated images (Karras et al. 2018; 0: off)",
@@ -317,6 +320,17 @@ void validate(const Config& cfg) {
   if (cfg.batch_size % cfg.pack != 0)
     throw UserError("config: data.batch_size (" + std::to_string(cfg.batch_size) + ") must be a multiple of model.pack (" +
                     std::to_string(cfg.pack) + ")");
+  if (!cfg.diffaugment.empty()) {
+    std::stringstream ss(cfg.diffaugment);
+    for (std::string op; std::getline(ss, op, ',');) {
+      op.erase(0, op.find_first_not_of(' '));
+      op.erase(op.find_last_not_of(' ') + 1);
+      if (op != "color" && op != "translation" && op != "cutout")
+        throw UserError("config: train.diffaugment: unknown op '" + op + "'; known: color, translation, cutout");
+    }
+    if (cfg.dataset == "ring8" || cfg.dataset == "grid25")
+      throw UserError("config: train.diffaugment is for images; the 2D dataset '" + cfg.dataset + "' has none");
+  }
   if (cfg.d_batchnorm && (cfg.gp_weight > 0 || cfg.r1_gamma > 0))
     throw UserError(
         "config: model.d_batchnorm cannot be combined with loss.gp_weight or loss.r1_gamma: the penalties need "

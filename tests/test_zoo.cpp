@@ -2,8 +2,11 @@
 // config family (losses stay finite, penalties are applied).
 #include <torch/torch.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cmath>
 
+#include "ganforge/augment.h"
 #include "ganforge/checkpoint.h"
 #include "ganforge/data.h"
 #include "ganforge/metrics.h"
@@ -130,9 +133,11 @@ TEST(Zoo, ConfigRefusesCombinationsThatCannotWork) {
 
 // Each shipped config family, for a few steps on real data: losses finite, penalties applied, grid written.
 TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
-  for (const std::string name : {"mnist-dcgan", "fashion-dcgan", "fashion-wgangp", "fashion-hinge-sn"}) {
+  for (const std::string name :
+       {"mnist-dcgan", "fashion-dcgan", "fashion-wgangp", "fashion-hinge-sn", "mnist-dcgan+diffaugment"}) {
     SCOPED_TRACE(name);
-    Config cfg = load_config(test::source_dir() + "/configs/" + name + ".toml");
+    Config cfg = load_config(test::source_dir() + "/configs/" + name.substr(0, name.find('+')) + ".toml");
+    if (name.find("+diffaugment") != std::string::npos) cfg.diffaugment = "color,translation,cutout";
     cfg.data_dir = test::source_dir() + "/data/" + cfg.dataset;  // made by scripts/setup.sh
     cfg.steps = 6;
     cfg.batch_size = 16;
@@ -158,6 +163,39 @@ TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
     EXPECT_EQ(lines, 3);
     EXPECT_TRUE(std::filesystem::exists(r.sample_grid));
   }
+}
+
+TEST(Zoo, DiffAugmentOpsMatchTheReferenceWithFixedDraws) {
+  const auto fx = test::fixtures()["diffaugment"];
+  const auto shape = fx["shape"].get<std::vector<int64_t>>();
+  const auto x0 = from_json(fx["x"]).view(shape);
+  const auto weights = from_json(fx["weights"]).view(shape);
+  const auto& dj = fx["draws"];
+  augment::Draws d;
+  d.brightness = from_json(dj["brightness"]);
+  d.saturation = from_json(dj["saturation"]);
+  d.contrast = from_json(dj["contrast"]);
+  auto ints = [](const nlohmann::json& v) { return torch::tensor(v.get<std::vector<int64_t>>(), torch::kInt64); };
+  d.shift_x = ints(dj["shift_x"]), d.shift_y = ints(dj["shift_y"]);
+  d.cut_x = ints(dj["cut_x"]), d.cut_y = ints(dj["cut_y"]);
+  for (const std::string name : {"color", "translation", "cutout", "all"}) {
+    SCOPED_TRACE(name);
+    const auto ops = augment::parse_policy(name == "all" ? "color, translation,cutout" : name);
+    const auto x = x0.clone().requires_grad_(true);
+    const auto y = augment::apply(ops, x, d);
+    (y * weights).sum().backward();
+    // float64, same arithmetic: rounding only.
+    EXPECT_LT((y.detach().flatten() - from_json(fx[name]["y"])).abs().max().item<double>(), 1e-12);
+    EXPECT_LT((x.grad().flatten() - from_json(fx[name]["grad"])).abs().max().item<double>(), 1e-12);
+  }
+  EXPECT_THROW(augment::parse_policy("color,flip"), UserError);
+  // Draws stay in their ranges.
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
+  const auto big = augment::draw(augment::parse_policy("translation,cutout"), torch::zeros({2000, 1, 28, 28}), gen);
+  EXPECT_EQ(big.shift_x.min().item<int64_t>(), -4);  // round(28 / 8) = 4 (3.5 rounds up)
+  EXPECT_EQ(big.shift_x.max().item<int64_t>(), 4);
+  EXPECT_EQ(big.cut_x.min().item<int64_t>(), 0);
+  EXPECT_EQ(big.cut_x.max().item<int64_t>(), 28);  // even side 14: offsets 0 .. 28
 }
 
 TEST(Toys, MixturesHaveTheStatedMeansSpreadAndBalance) {
@@ -215,6 +253,14 @@ TEST(Toys, PackedDiscriminatorJudgesGroupsAndPenaltiesFollowThePacks) {
   const auto real = torch::randn({12, 2}), fake = torch::randn({12, 2});
   EXPECT_NEAR(losses::gradient_penalty(critic, real, fake, torch::rand({12})).item<double>(), 0, 1e-10);
   EXPECT_NEAR(losses::r1_penalty(critic, real).item<double>(), 1, 1e-6);
+  // D's accuracy counts each packed decision once: 3 real + 3 fake outputs for a batch of 12.
+  cfg.batch_size = 12;
+  cfg.steps = 1;
+  TrainState st = make_state(cfg, {2}, 0);
+  for (int i = 0; i < 5; ++i) {
+    const DStepResult r = discriminator_step(st, *make_loss(cfg), torch::randn({12, 2}), torch::randn({12, 2}));
+    EXPECT_NEAR(r.d_acc * 6, std::round(r.d_acc * 6), 1e-9) << r.d_acc;
+  }
   cfg.batch_size = 10;
   EXPECT_THROW(validate(cfg), UserError) << "batch not a multiple of pack";
   cfg.arch = "dcgan";

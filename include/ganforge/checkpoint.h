@@ -3,7 +3,7 @@
 //   config      the resolved config (TOML text); image_shape {C, H, W}
 //   step        generator steps done; d_updates; nimg (real images seen by D)
 //   generator, discriminator, generator_ema (if on), opt_g, opt_d   module and Adam state archives
-//   rng_noise, rng_data, rng_global, data_perm, data_epoch, data_pos   every random stream (the global one
+//   rng_noise, rng_augment, rng_data, rng_global, data_perm, data_epoch, data_pos   every random stream (the global one
 //               drives dropout) and the data position; meter, elapsed_s   the pending log line and the clock
 #pragma once
 
@@ -39,6 +39,7 @@ struct TrainState {
   models::Generator& sampling_generator() { return g_ema ? g_ema : g; }
   std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
   at::Generator noise_gen;
+  at::Generator augment_gen;  // DiffAugment draws (train.diffaugment)
   std::unique_ptr<data::BatchSampler> sampler;
   int64_t step = 0;       // generator updates done
   int64_t d_updates = 0;  // discriminator updates done

@@ -65,6 +65,7 @@ struct Config {
   int64_t sample_every = 500;
   int64_t checkpoint_every = 2000;
   int64_t keep_checkpoints = 3;
+  std::string diffaugment;  // DiffAugment policy, e.g. "color,translation,cutout" (empty: off)
   double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
   int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
   int64_t nonfinite_patience = 10;  // consecutive non-finite steps before rolling back to a checkpoint

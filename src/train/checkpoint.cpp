@@ -93,6 +93,7 @@ TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape
   s.opt_d = std::make_unique<torch::optim::Adam>(
       s.d->parameters(), torch::optim::AdamOptions(cfg.lr_d).betas({beta1_d, beta2_d}).eps(cfg.eps));
   s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 1);
+  s.augment_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 4);
   if (n_train > 0)
     s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.batch_size,
                                                      static_cast<uint64_t>(cfg.seed) * 2 + 2);
@@ -122,6 +123,11 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
     at::Generator gen = s.noise_gen;
     std::lock_guard<std::mutex> lock(gen.mutex());
     ar.write("rng_noise", gen.get_state());
+  }
+  {
+    at::Generator gen = s.augment_gen;
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    ar.write("rng_augment", gen.get_state());
   }
   {
     at::Generator global = at::detail::getDefaultCPUGenerator();
@@ -227,6 +233,11 @@ void load_checkpoint(const std::string& path, TrainState& s, bool generator_only
     {
       std::lock_guard<std::mutex> lock(s.noise_gen.mutex());
       s.noise_gen.set_state(noise_state);
+    }
+    torch::Tensor augment_state;  // absent in checkpoints written before DiffAugment
+    if (ar.try_read("rng_augment", augment_state)) {
+      std::lock_guard<std::mutex> lock(s.augment_gen.mutex());
+      s.augment_gen.set_state(augment_state);
     }
     torch::Tensor global_state, meter, elapsed;
     ar.read("rng_global", global_state);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ganforge/augment.h"
 #include "ganforge/checkpoint.h"
 #include "ganforge/data.h"
 #include "ganforge/error.h"
@@ -88,18 +89,22 @@ DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& los
     torch::NoGradGuard no_grad;  // D's update needs no gradient through G
     fake = s.g->forward(z);
   }
-  const torch::Tensor real_out = s.d->forward(real);  // [B]
-  const torch::Tensor fake_out = s.d->forward(fake);  // [B]
+  // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
+  const auto ops = augment::parse_policy(cfg.diffaugment);
+  const torch::Tensor real_in = ops.empty() ? real : augment::apply(ops, real, augment::draw(ops, real, s.augment_gen));
+  if (!ops.empty()) fake = augment::apply(ops, fake, augment::draw(ops, fake, s.augment_gen));
+  const torch::Tensor real_out = s.d->forward(real_in);  // [B]
+  const torch::Tensor fake_out = s.d->forward(fake);     // [B]
   torch::Tensor loss_d = loss.d_loss(real_out, fake_out);
   const losses::Critic critic = [&](const torch::Tensor& x) { return s.d->forward(x); };
   torch::Tensor penalty;
   if (cfg.gp_weight > 0) {
     const torch::Tensor e = torch::rand({real.size(0)}, s.noise_gen).to(real.device());
-    penalty = cfg.gp_weight * losses::gradient_penalty(critic, real, fake, e);
+    penalty = cfg.gp_weight * losses::gradient_penalty(critic, real_in, fake, e);
   }
   // Lazy R1 (Karras et al. 2020, sec. 4.1): every r1_every-th update, weighted r1_every times as much.
   if (cfg.r1_gamma > 0 && s.d_updates % cfg.r1_every == 0) {
-    torch::Tensor r1 = (cfg.r1_gamma / 2 * static_cast<double>(cfg.r1_every)) * losses::r1_penalty(critic, real);
+    torch::Tensor r1 = (cfg.r1_gamma / 2 * static_cast<double>(cfg.r1_every)) * losses::r1_penalty(critic, real_in);
     penalty = penalty.defined() ? penalty + r1 : r1;
   }
   if (penalty.defined()) loss_d = loss_d + penalty;
@@ -119,7 +124,8 @@ DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& los
   r.d_real = mean_score(loss, real_out);
   r.d_fake = mean_score(loss, fake_out);
   const double t = loss.decision_threshold();
-  r.d_acc = ((real_out > t).sum() + (fake_out < t).sum()).item<double>() / static_cast<double>(2 * real.size(0));
+  r.d_acc = ((real_out > t).sum() + (fake_out < t).sum()).item<double>() /
+            static_cast<double>(real_out.size(0) + fake_out.size(0));  // per D output: packs count once
   return r;
 }
 
@@ -127,7 +133,10 @@ GStepResult generator_step(TrainState& s, const losses::AdversarialLoss& loss, c
   GStepResult r;
   // Through a frozen D: D's weight gradients would be thrown away.
   set_requires_grad(*s.d, false);
-  const torch::Tensor loss_g = loss.g_loss(s.d->forward(s.g->forward(z)));
+  torch::Tensor fake = s.g->forward(z);
+  const auto ops = augment::parse_policy(s.cfg.diffaugment);
+  if (!ops.empty()) fake = augment::apply(ops, fake, augment::draw(ops, fake, s.augment_gen));
+  const torch::Tensor loss_g = loss.g_loss(s.d->forward(fake));
   s.opt_g->zero_grad();
   loss_g.backward();
   set_requires_grad(*s.d, true);

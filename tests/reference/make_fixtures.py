@@ -8,6 +8,7 @@ Writes tests/reference/fixtures.json (or the path given as argv[1]):
   spectral_norm: torch.nn.utils.spectral_norm on a Conv2d and a Linear with fixed u, v: one power iteration
           (u, v, sigma), the training- and eval-mode outputs and the gradient w.r.t. weight_orig;
   ema: one EMA update of fixed tensors;
+  diffaugment: each DiffAugment op and all three on fixed images with fixed random draws: output and gradient;
   dcgan_step: a tiny DCGAN (28x28) with fixed weights, two full training iterations (D step, G step) with
           Adam: every parameter and BatchNorm buffer afterwards;
   models: parameter shapes (in registration order) and counts of the presets built with torch.nn.
@@ -141,6 +142,57 @@ def ema_fixtures():
             "result": (ema * beta + model * (1 - beta)).tolist()}
 
 
+def diffaugment_fixtures():
+    """DiffAugment (Zhao et al. 2020) with fixed draws, written from the paper's definitions with plain loops
+    for the geometric ops: the output and the gradient of sum(out * w) w.r.t. the input."""
+    torch.manual_seed(19)
+    b, c, h, w = 3, 3, 8, 6
+    x = torch.rand(b, c, h, w, dtype=torch.float64) * 2 - 1
+    weights = torch.randn(b, c, h, w, dtype=torch.float64)
+    draws = {"brightness": [0.1, 0.5, 0.9], "saturation": [0.0, 0.7, 0.99], "contrast": [0.2, 0.5, 0.95],
+             "shift_x": [-1, 0, 1], "shift_y": [1, -1, 0], "cut_x": [0, 4, 7], "cut_y": [5, 2, 0]}
+    col = lambda key: torch.tensor(draws[key], dtype=torch.float64).view(b, 1, 1, 1)
+
+    def color(t):
+        t = t + (col("brightness") - 0.5)
+        m = t.mean(dim=1, keepdim=True)
+        t = (t - m) * (col("saturation") * 2) + m
+        m = t.mean(dim=[1, 2, 3], keepdim=True)
+        return (t - m) * (col("contrast") + 0.5) + m
+
+    def translation(t):
+        out = torch.zeros_like(t)
+        for n in range(b):
+            for i in range(h):
+                for j in range(w):
+                    si, sj = i + draws["shift_x"][n], j + draws["shift_y"][n]
+                    if 0 <= si < h and 0 <= sj < w:
+                        out[n, :, i, j] = t[n, :, si, sj]
+        return out
+
+    def cutout(t):
+        side_x, side_y = int(h * 0.5 + 0.5), int(w * 0.5 + 0.5)
+        mask = torch.ones(b, 1, h, w, dtype=t.dtype)
+        for n in range(b):
+            for a in range(side_x):
+                for e in range(side_y):
+                    i = min(max(a + draws["cut_x"][n] - side_x // 2, 0), h - 1)
+                    j = min(max(e + draws["cut_y"][n] - side_y // 2, 0), w - 1)
+                    mask[n, 0, i, j] = 0
+        return t * mask
+
+    out = {"x": flat(x), "shape": [b, c, h, w], "weights": flat(weights), "draws": draws}
+    for name, ops in [("color", [color]), ("translation", [translation]), ("cutout", [cutout]),
+                      ("all", [color, translation, cutout])]:
+        xi = x.clone().requires_grad_(True)
+        y = xi
+        for op in ops:
+            y = op(y)
+        (y * weights).sum().backward()
+        out[name] = {"y": flat(y), "grad": flat(xi.grad)}
+    return out
+
+
 def dcgan(z_dim, gc, dc, slope, channels=1, size=28, d_batchnorm=True):
     """The DCGAN of src/models/dcgan.cpp, layer for layer, with model.init = dcgan."""
     s0, n = (7, 2) if size == 28 else (4, {32: 3, 64: 4}[size])
@@ -241,7 +293,8 @@ def model_fixtures():
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "tests/reference/fixtures.json"
     data = {"torch_version": torch.__version__, "losses": loss_fixtures(), "penalties": penalty_fixtures(),
-            "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(), "dcgan_step": dcgan_step_fixtures(),
+            "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(),
+            "diffaugment": diffaugment_fixtures(), "dcgan_step": dcgan_step_fixtures(),
             "models": model_fixtures()}
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
