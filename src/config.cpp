@@ -251,6 +251,20 @@ toml::table parse_toml(const std::string& text, const std::string& origin) {
 
 }  // namespace
 
+std::vector<std::string> diffaugment_ops(const std::string& policy) {
+  std::vector<std::string> ops;
+  if (policy.empty()) return ops;
+  std::stringstream ss(policy);
+  for (std::string op; std::getline(ss, op, ',');) {
+    op.erase(0, op.find_first_not_of(' '));
+    op.erase(op.find_last_not_of(' ') + 1);
+    if (op != "color" && op != "translation" && op != "cutout")
+      throw UserError("config: train.diffaugment: unknown op '" + op + "'; known: color, translation, cutout");
+    ops.push_back(op);
+  }
+  return ops;
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -320,14 +334,7 @@ void validate(const Config& cfg) {
   if (cfg.batch_size % cfg.pack != 0)
     throw UserError("config: data.batch_size (" + std::to_string(cfg.batch_size) + ") must be a multiple of model.pack (" +
                     std::to_string(cfg.pack) + ")");
-  if (!cfg.diffaugment.empty()) {
-    std::stringstream ss(cfg.diffaugment);
-    for (std::string op; std::getline(ss, op, ',');) {
-      op.erase(0, op.find_first_not_of(' '));
-      op.erase(op.find_last_not_of(' ') + 1);
-      if (op != "color" && op != "translation" && op != "cutout")
-        throw UserError("config: train.diffaugment: unknown op '" + op + "'; known: color, translation, cutout");
-    }
+  if (!diffaugment_ops(cfg.diffaugment).empty()) {
     if (cfg.dataset == "ring8" || cfg.dataset == "grid25")
       throw UserError("config: train.diffaugment is for images; the 2D dataset '" + cfg.dataset + "' has none");
   }

@@ -19,13 +19,13 @@ struct Draws {
   torch::Tensor cut_x, cut_y;      // int64 [B]: centre of the cutout square of side round(H / 2)
 };
 
-// "color", "translation", "cutout" in any combination; UserError for others (naming them).
-std::vector<std::string> parse_policy(const std::string& policy);
-
 // Draw for images [B, C, H, W] with `gen` (the run's augmentation stream, checkpointed).
 Draws draw(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen);
 // Apply `ops` in the order color, translation, cutout (as the paper's code) with the given draws.
 // Translation pads with zeros (pixels moved in from outside are 0); cutout sets a square to 0.
 torch::Tensor apply(const std::vector<std::string>& ops, const torch::Tensor& x, const Draws& d);
+// draw, then apply: what training does to each batch D sees. `ops` as from diffaugment_ops (config.h);
+// empty: x itself.
+torch::Tensor random_apply(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen);
 
 }  // namespace ganforge::augment

@@ -40,6 +40,7 @@ struct TrainState {
   std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
   at::Generator noise_gen;
   at::Generator augment_gen;  // DiffAugment draws (train.diffaugment)
+  std::vector<std::string> augment_ops;  // cfg.diffaugment parsed once (diffaugment_ops); empty: off
   std::unique_ptr<data::BatchSampler> sampler;
   int64_t step = 0;       // generator updates done
   int64_t d_updates = 0;  // discriminator updates done

@@ -89,6 +89,10 @@ std::string to_toml(const Config& cfg);
 // Every valid key with its type and help text, for `ganforge train --list-keys`.
 std::string describe_keys();
 
+// The ops of a train.diffaugment policy ("color,translation,cutout", any subset, spaces allowed); empty for
+// "". UserError naming an unknown op.
+std::vector<std::string> diffaugment_ops(const std::string& policy);
+
 // Edit distance, for "did you mean" suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);
 

@@ -77,7 +77,7 @@ std::string evaluate(const EvalOptions& opts) {
   const auto real_stats = metrics::mode_stats(real.points, real.modes, real.mode_std);
   nlohmann::json line = {
       {"checkpoint", g.checkpoint},
-      {"step", read_checkpoint_info(g.checkpoint).step},
+      {"step", g.state.step},  // load_checkpoint sets it
       {"dataset", cfg.dataset},
       {"n", opts.n},
       {"seed", opts.seed},

@@ -5,26 +5,8 @@
 
 #include <algorithm>
 
-#include "ganforge/error.h"
 
 namespace ganforge::augment {
-
-std::vector<std::string> parse_policy(const std::string& policy) {
-  std::vector<std::string> ops;
-  size_t start = 0;
-  while (start <= policy.size() && !policy.empty()) {
-    const size_t comma = policy.find(',', start);
-    std::string op = policy.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    op.erase(0, op.find_first_not_of(" "));
-    op.erase(op.find_last_not_of(" ") + 1);
-    if (op != "color" && op != "translation" && op != "cutout")
-      throw UserError("train.diffaugment: unknown op '" + op + "'; known: color, translation, cutout");
-    ops.push_back(op);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return ops;
-}
 
 namespace {
 
@@ -88,6 +70,10 @@ torch::Tensor apply(const std::vector<std::string>& ops, const torch::Tensor& x_
     x = x * mask.unsqueeze(1);
   }
   return x;
+}
+
+torch::Tensor random_apply(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen) {
+  return ops.empty() ? x : apply(ops, x, draw(ops, x, gen));
 }
 
 }  // namespace ganforge::augment

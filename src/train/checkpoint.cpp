@@ -94,6 +94,7 @@ TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape
       s.d->parameters(), torch::optim::AdamOptions(cfg.lr_d).betas({beta1_d, beta2_d}).eps(cfg.eps));
   s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 1);
   s.augment_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 4);
+  s.augment_ops = diffaugment_ops(cfg.diffaugment);
   if (n_train > 0)
     s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.batch_size,
                                                      static_cast<uint64_t>(cfg.seed) * 2 + 2);

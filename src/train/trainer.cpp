@@ -90,9 +90,8 @@ DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& los
     fake = s.g->forward(z);
   }
   // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
-  const auto ops = augment::parse_policy(cfg.diffaugment);
-  const torch::Tensor real_in = ops.empty() ? real : augment::apply(ops, real, augment::draw(ops, real, s.augment_gen));
-  if (!ops.empty()) fake = augment::apply(ops, fake, augment::draw(ops, fake, s.augment_gen));
+  const torch::Tensor real_in = augment::random_apply(s.augment_ops, real, s.augment_gen);
+  fake = augment::random_apply(s.augment_ops, fake, s.augment_gen);
   const torch::Tensor real_out = s.d->forward(real_in);  // [B]
   const torch::Tensor fake_out = s.d->forward(fake);     // [B]
   torch::Tensor loss_d = loss.d_loss(real_out, fake_out);
@@ -133,9 +132,7 @@ GStepResult generator_step(TrainState& s, const losses::AdversarialLoss& loss, c
   GStepResult r;
   // Through a frozen D: D's weight gradients would be thrown away.
   set_requires_grad(*s.d, false);
-  torch::Tensor fake = s.g->forward(z);
-  const auto ops = augment::parse_policy(s.cfg.diffaugment);
-  if (!ops.empty()) fake = augment::apply(ops, fake, augment::draw(ops, fake, s.augment_gen));
+  const torch::Tensor fake = augment::random_apply(s.augment_ops, s.g->forward(z), s.augment_gen);
   const torch::Tensor loss_g = loss.g_loss(s.d->forward(fake));
   s.opt_g->zero_grad();
   loss_g.backward();
@@ -195,7 +192,8 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
   const double real_diversity =
       mean_pairwise_distance(ds.batch(torch::arange(std::min(ds.size(), cfg.sample_grid))));
   // 2D data: the grid is a scatter plot of the fixed-z samples over 2,500 real points.
-  const torch::Tensor scatter_reference = ds.is_points() ? ds.batch(torch::arange(std::min<int64_t>(ds.size(), 2500))) : torch::Tensor();
+  const torch::Tensor scatter_reference =
+      ds.is_points() ? ds.batch(torch::arange(std::min<int64_t>(ds.size(), 2500))) : torch::Tensor();
   double diversity = 1;  // of the last grid, relative to real_diversity
   auto write_grid = [&]() {
     torch::InferenceMode guard;
