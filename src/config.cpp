@@ -114,6 +114,16 @@ const std::vector<Field>& schema() {
        "of generated images (Karras et al. 2018; 0: off)",
        0, 1e6},
       {"train.sample_grid", &Config::sample_grid, "fixed-z samples per grid", 1, 1024},
+      {"train.eval_every", &Config::eval_every,
+       "steps between evaluations during training, logged in metrics.jsonl as {\"event\": \"eval\"} lines "
+       "(image data; 0: off)",
+       0, 1e12},
+      {"train.eval_metrics", &Config::eval_metrics,
+       "metrics of each periodic evaluation: a comma list of fid, kid, is, pr, dc, classes"},
+      {"train.eval_n", &Config::eval_n, "generated images per periodic evaluation", 10, 1e7},
+      {"train.eval_best", &Config::eval_best,
+       "keep checkpoints/best.pt, the checkpoint with the best value of this metric so far (\"\": none)",
+       -INFINITY, INFINITY, {"", "fid", "kid", "is", "precision", "recall", "density", "coverage"}},
       {"train.nonfinite_patience", &Config::nonfinite_patience,
        "divergence guard: consecutive steps with a NaN/Inf loss or gradient (each skipped) before rolling back "
        "to the last checkpoint",
@@ -334,6 +344,16 @@ void validate(const Config& cfg) {
   if (cfg.batch_size % cfg.pack != 0)
     throw UserError("config: data.batch_size (" + std::to_string(cfg.batch_size) + ") must be a multiple of model.pack (" +
                     std::to_string(cfg.pack) + ")");
+  if (cfg.eval_every > 0) {
+    if (cfg.dataset == "ring8" || cfg.dataset == "grid25")
+      throw UserError("config: train.eval_every is for image data; evaluate a 2D run with 'ganforge eval'");
+    const std::string m = "," + cfg.eval_metrics + ",";
+    const std::string& b = cfg.eval_best;
+    const std::string needs = b == "precision" || b == "recall" ? "pr" : b == "density" || b == "coverage" ? "dc" : b;
+    if (!b.empty() && m.find("," + needs + ",") == std::string::npos)
+      throw UserError("config: train.eval_best = '" + b + "' needs '" + needs + "' in train.eval_metrics ('" +
+                      cfg.eval_metrics + "')");
+  }
   if (!diffaugment_ops(cfg.diffaugment).empty()) {
     if (cfg.dataset == "ring8" || cfg.dataset == "grid25")
       throw UserError("config: train.diffaugment is for images; the 2D dataset '" + cfg.dataset + "' has none");

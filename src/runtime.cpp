@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <malloc.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -59,16 +60,32 @@ Info inspect() {
   return info;
 }
 
+bool keep_freed_memory() {
+  // LibTorch's CPU allocator is plain malloc. With glibc's defaults, every training step frees its
+  // activations (megabytes each) back to the kernel (heap trimming above 128 KB, mmap for large blocks) and
+  // the next step faults the same pages in again, zero-filled: on this machine that cost the evaluator CNN
+  // 163 -> 63 ms a step in PyTorch itself (MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_, BENCHMARKS.md).
+  // Keep freed memory for reuse: blocks up to 32 MB (glibc's largest mmap threshold) come from the heap,
+  // and the heap is never trimmed. Peak memory is unchanged; only its return to the OS is. Setting
+  // GANFORGE_MALLOC=default keeps glibc's behaviour.
+  if (const char* v = std::getenv("GANFORGE_MALLOC"); v && std::string(v) == "default") return false;
+  return mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30 /* 1 GiB */) == 1;
+}
+
 Info configure(int threads) {
+  static const bool malloc_tuned = keep_freed_memory();
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
-  return inspect();
+  Info info = inspect();
+  info.malloc_keeps_memory = malloc_tuned;
+  return info;
 }
 
 std::string summary(const Info& info) {
   std::string s = "runtime: LibTorch " + info.torch_version + ", " + std::to_string(info.threads) +
                   " threads, BLAS " + (info.blas_path.empty() ? "(none found)" : info.blas_path);
   if (!info.blas_core.empty()) s += " [OpenBLAS core " + info.blas_core + "]";
+  if (info.malloc_keeps_memory) s += ", malloc keeps freed memory";
   for (const auto& w : info.warnings) s += "\nwarning: " + w;
   return s;
 }

@@ -22,17 +22,24 @@ LoadedGenerator load_generator(const std::string& run_dir, const std::string& ch
   return g;
 }
 
-torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch) {
+torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
   torch::InferenceMode guard;
-  auto& net = g.state.sampling_generator();
+  auto& net = s.sampling_generator();
+  const bool was_training = net->is_training();
   net->eval();
+  const auto device = net->parameters().front().device();
   std::vector<torch::Tensor> parts;
   for (int64_t done = 0; done < n; done += batch) {
     const int64_t b = std::min(batch, n - done);
-    parts.push_back(net->forward(models::sample_noise(g.state.cfg, b, gen)));
+    parts.push_back(net->forward(models::sample_noise(s.cfg, b, gen).to(device)).cpu());
   }
+  if (was_training) net->train();
   return torch::cat(parts);
+}
+
+torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch) {
+  return generate(g.state, n, seed, batch);
 }
 
 std::string sample(const SampleOptions& opts) {

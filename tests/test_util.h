@@ -46,15 +46,16 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Run the ganforge CLI (path from $GANFORGE_BIN, set by CTest) with `args` appended.
-inline CommandResult run_cli(const std::string& args) {
+// Run the ganforge CLI (path from $GANFORGE_BIN, set by CTest) with `args` appended; `env` ("NAME=value ")
+// is put before the command for the shell.
+inline CommandResult run_cli(const std::string& args, const std::string& env = "") {
   const char* bin = std::getenv("GANFORGE_BIN");
   CommandResult r;
   if (!bin) {
     r.output = "GANFORGE_BIN is not set (run the tests through ctest)";
     return r;
   }
-  const std::string cmd = std::string(bin) + " " + args + " 2>&1";
+  const std::string cmd = env + std::string(bin) + " " + args + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   char buf[4096];
   size_t n;
@@ -62,6 +63,22 @@ inline CommandResult run_cli(const std::string& args) {
   const int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The last line of `output` that starts with '{' (a --json result after progress lines), parsed.
+inline nlohmann::json last_json_line(const std::string& output) {
+  size_t p = output.rfind("\n{");
+  p = p == std::string::npos ? (output.rfind('{', 0) == 0 ? 0 : std::string::npos) : p + 1;
+  EXPECT_NE(p, std::string::npos) << "no JSON line in: " << output;
+  if (p == std::string::npos) return nlohmann::json::object();
+  return nlohmann::json::parse(output.substr(p, output.find('\n', p) - p));
 }
 
 inline size_t count_lines(const std::string& s) {

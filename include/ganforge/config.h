@@ -67,6 +67,10 @@ struct Config {
   int64_t keep_checkpoints = 3;
   std::string diffaugment;  // DiffAugment policy, e.g. "color,translation,cutout" (empty: off)
   double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
+  int64_t eval_every = 0;             // steps between periodic evaluations (image data; 0: off)
+  std::string eval_metrics = "fid";   // metrics logged at each evaluation (as `ganforge eval --metrics`)
+  int64_t eval_n = 2000;              // generated images per periodic evaluation
+  std::string eval_best = "fid";      // keep checkpoints/best.pt by this metric ("": none)
   int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
   int64_t nonfinite_patience = 10;  // consecutive non-finite steps before rolling back to a checkpoint
   double rollback_lr_factor = 0.5;  // learning rates are multiplied by this at each rollback

@@ -19,6 +19,10 @@ void write_text_atomic(const std::string& path, const std::string& text);
 
 std::vector<uint8_t> gzip_compress(const std::vector<uint8_t>& bytes);
 
+// FNV-1a 64-bit hash of `size` bytes as 16 hex digits: a content fingerprint (not cryptographic) naming
+// evaluator files and cached reference features.
+std::string fnv1a64_hex(const void* data, size_t size);
+
 bool ends_with(const std::string& s, const std::string& suffix);
 
 }  // namespace ganforge::fs

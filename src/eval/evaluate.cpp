@@ -1,4 +1,4 @@
-// Metrics (metrics.h) and the `eval` runner (evaluate.h).
+// The `eval` runner (evaluate.h): sample a checkpoint, compute the metrics with the real-data floor, report.
 #include "ganforge/evaluate.h"
 
 #include <chrono>
@@ -8,48 +8,30 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "ganforge/data.h"
 #include "ganforge/error.h"
+#include "ganforge/evaluator.h"
+#include "ganforge/fs.h"
 #include "ganforge/generate.h"
 #include "ganforge/metrics.h"
 
 namespace ganforge {
-namespace metrics {
-
-ModeStats mode_stats(const torch::Tensor& points, const torch::Tensor& means, double std, double threshold_sigmas) {
-  TORCH_CHECK(points.dim() == 2 && means.dim() == 2 && points.size(1) == means.size(1), "mode_stats: shapes");
-  const auto p = points.to(torch::kFloat64), m = means.to(torch::kFloat64);
-  const auto [dist, nearest] = torch::cdist(p, m).min(/*dim=*/1);  // [N]
-  const auto good = dist < threshold_sigmas * std;                 // non-finite samples are never good
-  ModeStats s;
-  s.modes = m.size(0);
-  const auto counts = torch::bincount(nearest.masked_select(good), /*weights=*/{}, s.modes);
-  s.counts.assign(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + s.modes);
-  int64_t total_good = 0;
-  for (int64_t c : s.counts) s.covered += c > 0, total_good += c;
-  s.high_quality = p.size(0) ? static_cast<double>(total_good) / static_cast<double>(p.size(0)) : 0;
-  if (total_good == 0) {
-    s.reverse_kl = std::numeric_limits<double>::infinity();
-  } else {
-    for (int64_t c : s.counts)
-      if (c > 0) {
-        const double q = static_cast<double>(c) / static_cast<double>(total_good);
-        s.reverse_kl += q * std::log(q * static_cast<double>(s.modes));
-      }
-  }
-  return s;
-}
-
-}  // namespace metrics
 
 namespace {
 
-nlohmann::json to_json(const metrics::ModeStats& s) {
+namespace fsys = std::filesystem;
+using nlohmann::json;
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(v > 0 ? "inf" : "nan"); }
+
+json to_json(const metrics::ModeStats& s) {
   return {{"modes_covered", s.covered},
           {"modes", s.modes},
           {"high_quality", s.high_quality},
-          {"reverse_kl", std::isfinite(s.reverse_kl) ? nlohmann::json(s.reverse_kl) : nlohmann::json("inf")},
+          {"reverse_kl", number(s.reverse_kl)},
           {"counts", s.counts}};
 }
 
@@ -60,60 +42,273 @@ std::string now_utc() {
   return buf;
 }
 
-}  // namespace
+const std::vector<std::string> kImageMetrics = {"fid", "kid", "is", "pr", "dc", "classes"};
 
-std::string evaluate(const EvalOptions& opts) {
-  if (opts.n <= 0) throw UserError("eval: --n must be positive");
-  const auto t0 = std::chrono::steady_clock::now();
-  LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
+std::set<std::string> parse_metrics(const std::string& list, bool has_classes) {
+  std::set<std::string> out;
+  if (list.empty() || list == "all") {
+    for (const auto& m : kImageMetrics)
+      if (has_classes || (m != "is" && m != "classes")) out.insert(m);
+    return out;
+  }
+  std::stringstream ss(list);
+  std::string m;
+  while (std::getline(ss, m, ',')) {
+    if (std::find(kImageMetrics.begin(), kImageMetrics.end(), m) == kImageMetrics.end())
+      throw UserError("eval: unknown metric '" + m + "' (fid, kid, is, pr, dc, classes)");
+    if (!has_classes && (m == "is" || m == "classes"))
+      throw UserError("eval: metric '" + m + "' needs class probabilities, which a --features extractor lacks");
+    out.insert(m);
+  }
+  return out;
+}
+
+// Features of a real split: read from the cache when there, else computed and cached (atomically; a cache
+// that cannot be written or read is reported and bypassed, never fatal).
+evaluator::Outputs real_outputs(evaluator::Extractor& ex, const data::Dataset& ds, const std::string& split,
+                                FILE* console) {
+  const std::string data_hash = fs::fnv1a64_hex(ds.images.data_ptr(), static_cast<size_t>(ds.images.numel()));
+  const fsys::path file = fsys::path(evaluator::cache_dir()) / "features" /
+                          (ds.name + "-" + split + "-" + ex.hash + "-" + data_hash + ".pt");
+  std::error_code ec;
+  if (fsys::exists(file, ec)) {
+    try {
+      const auto bytes = fs::read_file_bytes(file.string());
+      torch::serialize::InputArchive ar;
+      ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      evaluator::Outputs o;
+      ar.read("features", o.features);
+      if (ex.has_classes()) ar.read("probs", o.probs);
+      if (o.features.size(0) == ds.size()) return o;
+    } catch (const std::exception& e) {
+      if (console) std::fprintf(console, "eval: cached features %s unreadable, recomputing\n", file.c_str());
+    }
+  }
+  if (console) {
+    std::fprintf(console, "eval: features of the real %s split (%lld images)...\n", split.c_str(),
+                 static_cast<long long>(ds.size()));
+    std::fflush(console);
+  }
+  evaluator::Outputs o = evaluator::extract(ex, ds.images);
+  try {
+    torch::serialize::OutputArchive ar;
+    ar.write("features", o.features);
+    if (o.probs.defined()) ar.write("probs", o.probs);
+    std::vector<uint8_t> bytes;
+    ar.save_to([&bytes](const void* p, size_t n) {
+      bytes.insert(bytes.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+      return n;
+    });
+    fsys::create_directories(file.parent_path(), ec);
+    fs::write_file_atomic(file.string(), bytes);
+  } catch (const UserError& e) {
+    if (console) std::fprintf(console, "eval: cannot cache features (%s); continuing\n", e.what());
+  }
+  return o;
+}
+
+// Every requested metric of `fake` against the reference (real train) outputs.
+json image_metrics(const std::set<std::string>& which, const evaluator::Outputs& ref, const torch::Tensor& ref_labels,
+                   const torch::Tensor& ref_subset, const evaluator::Outputs& fake, uint64_t seed) {
+  json j;
+  j["n"] = fake.features.size(0);
+  if (which.count("fid")) j["fid"] = metrics::fid(ref.features, fake.features);
+  if (which.count("kid")) {
+    const auto k = metrics::kid(ref.features, fake.features, 100, 1000, seed);
+    j["kid"] = {{"mean", k.mean}, {"std", k.std}, {"subsets", k.subsets}, {"subset_size", k.subset_size}};
+  }
+  if (which.count("is")) {
+    const auto s = metrics::inception_score(fake.probs, std::min<int64_t>(10, fake.probs.size(0)));
+    j["is"] = {{"mean", s.mean}, {"std", s.std}, {"splits", s.splits}};
+  }
+  if (which.count("pr") || which.count("dc")) {
+    const auto r = metrics::prdc(ref.features.index_select(0, ref_subset), fake.features);
+    if (which.count("pr")) j["precision"] = r.precision, j["recall"] = r.recall;
+    if (which.count("dc")) j["density"] = r.density, j["coverage"] = r.coverage;
+  }
+  if (which.count("classes")) {
+    const auto c = metrics::class_stats(fake.probs, ref_labels);
+    j["classes"] = {{"covered", c.covered}, {"of", fake.probs.size(1)}, {"kl", number(c.kl)}, {"counts", c.counts}};
+  }
+  return j;
+}
+
+void print_image_table(FILE* out, const json& line) {
+  const json& g = line["generated"];
+  const json& r = line["real_floor"];
+  std::fprintf(out, "extractor: %s (hash %s", line["extractor"]["name"].get<std::string>().c_str(),
+               line["extractor"]["hash"].get<std::string>().c_str());
+  if (line["extractor"].contains("test_accuracy"))
+    std::fprintf(out, ", test accuracy %.2f%%", 100 * line["extractor"]["test_accuracy"].get<double>());
+  std::fprintf(out, "); reference: real %s split, %lld images\n", line["reference"]["split"].get<std::string>().c_str(),
+               static_cast<long long>(line["reference"]["n"].get<int64_t>()));
+  std::fprintf(out, "%-18s %16s %16s\n", "metric", "generated", "real floor");
+  auto row = [&](const char* name, const std::string& a, const std::string& b) {
+    std::fprintf(out, "%-18s %16s %16s\n", name, a.c_str(), b.c_str());
+  };
+  auto fmt = [](const json& v, const char* f) {
+    if (v.is_string()) return v.get<std::string>();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v.get<double>());
+    return std::string(buf);
+  };
+  row("n", std::to_string(g["n"].get<int64_t>()), std::to_string(r["n"].get<int64_t>()));
+  if (g.contains("fid")) row("FID", fmt(g["fid"], "%.3f"), fmt(r["fid"], "%.3f"));
+  if (g.contains("kid")) {
+    auto kid = [&](const json& k) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.2f +- %.2f", 1e3 * k["mean"].get<double>(), 1e3 * k["std"].get<double>());
+      return std::string(buf);
+    };
+    row("KID x 1000", kid(g["kid"]), kid(r["kid"]));
+  }
+  if (g.contains("is")) row("IS (classes)", fmt(g["is"]["mean"], "%.3f"), fmt(r["is"]["mean"], "%.3f"));
+  for (const char* k : {"precision", "recall", "density", "coverage"})
+    if (g.contains(k)) row(k, fmt(g[k], "%.4f"), fmt(r[k], "%.4f"));
+  if (g.contains("classes")) {
+    auto cov = [](const json& c) { return std::to_string(c["covered"].get<int64_t>()) + "/" + std::to_string(c["of"].get<int64_t>()); };
+    row("classes covered", cov(g["classes"]), cov(r["classes"]));
+    row("class KL", fmt(g["classes"]["kl"], "%.4f"), fmt(r["classes"]["kl"], "%.4f"));
+  }
+}
+
+json evaluate_toy(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
   const Config& cfg = g.state.cfg;
-  if (!data::is_toy(cfg.dataset))
-    throw UserError("eval: image metrics (FID, KID, precision/recall, class coverage) are not built yet; this "
-                    "version evaluates the 2D toys (ring8, grid25); the run's data is '" + cfg.dataset + "'");
   const data::Dataset real = data::load(cfg.dataset, cfg.data_dir, "test");
-  const torch::Tensor fake = generate(g, opts.n, opts.seed);
+  const torch::Tensor fake = generate(g, n, opts.seed);
   const auto gen_stats = metrics::mode_stats(fake, real.modes, real.mode_std);
   // The floor: the same statistics of real test points (2,500, the protocol's sample count).
   const auto real_stats = metrics::mode_stats(real.points, real.modes, real.mode_std);
-  nlohmann::json line = {
+  if (!opts.json) {
+    auto row = [&](const char* what, const metrics::ModeStats& s, int64_t count) {
+      std::fprintf(opts.out, "%-10s %6lld %6lld/%-3lld %11.1f%% %11.4g\n", what, static_cast<long long>(count),
+                   static_cast<long long>(s.covered), static_cast<long long>(s.modes), 100 * s.high_quality,
+                   s.reverse_kl);
+    };
+    std::fprintf(opts.out, "%-10s %6s %10s %12s %11s\n", "", "n", "modes", "high qual.", "reverse KL");
+    row("generated", gen_stats, n);
+    row("real", real_stats, real.size());
+  }
+  return {{"protocol", "PacGAN/VEEGAN 2D: nearest mode within 3 sigma; mode covered with >= 1 such sample; "
+                       "reverse KL of the covered-mode histogram to uniform"},
+          {"generated", to_json(gen_stats)},
+          {"real_floor", to_json(real_stats)},
+          {"real_floor_n", real.size()}};
+}
+
+json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
+  const Config& cfg = g.state.cfg;
+  if (!opts.features.empty() && !opts.evaluator.empty())
+    throw UserError("eval: give --features or --evaluator, not both");
+  const ImageMetrics im(cfg.dataset, cfg.data_dir, opts.features, opts.evaluator, opts.console);
+  const auto which = im.parse(opts.metrics);
+  if (opts.console) {
+    std::fprintf(opts.console, "eval: %lld generated images...\n", static_cast<long long>(n));
+    std::fflush(opts.console);
+  }
+  json j = im.manifest();
+  j["generated"] = im.measure(generate(g, n, opts.seed), which, static_cast<uint64_t>(opts.seed));
+  j["real_floor"] = im.floor(which, static_cast<uint64_t>(opts.seed));
+  j["quantized"] = "generated images rounded to 8 bits before feature extraction";
+  if (!opts.json) print_image_table(opts.out, j);
+  return j;
+}
+
+}  // namespace
+
+std::string evaluate(const EvalOptions& opts) {
+  if (opts.n < 0) throw UserError("eval: --n must be positive");
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
+  const Config& cfg = g.state.cfg;
+  const bool toy = data::is_toy(cfg.dataset);
+  const int64_t n = opts.n > 0 ? opts.n : (toy ? 2500 : 10000);
+  if (!opts.json)
+    std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), cfg.dataset.c_str(),
+                 static_cast<long long>(g.state.step), g.state.g_ema ? "ema" : "raw");
+  json body = toy ? evaluate_toy(opts, g, n) : evaluate_images(opts, g, n);
+  json line = {
       {"checkpoint", g.checkpoint},
       {"step", g.state.step},  // load_checkpoint sets it
       {"dataset", cfg.dataset},
-      {"n", opts.n},
+      {"n", n},
       {"seed", opts.seed},
       {"generator", g.state.g_ema ? "ema" : "raw"},
-      {"protocol", "PacGAN/VEEGAN 2D: nearest mode within 3 sigma; mode covered with >= 1 such sample; reverse "
-                   "KL of the covered-mode histogram to uniform"},
-      {"generated", to_json(gen_stats)},
-      {"real_floor", to_json(real_stats)},
-      {"real_floor_n", real.size()},
-      {"time", now_utc()},
   };
+  line.update(body);
+  line["time"] = now_utc();
   line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // RUN_DIR/eval.jsonl; for a bare checkpoint, the run folder above its checkpoints/ folder.
-  const std::filesystem::path run =
-      !opts.run_dir.empty() ? std::filesystem::path(opts.run_dir)
-                            : std::filesystem::path(g.checkpoint).parent_path().parent_path();
+  const fsys::path run = !opts.run_dir.empty() ? fsys::path(opts.run_dir)
+                                               : fsys::path(g.checkpoint).parent_path().parent_path();
   {
     std::ofstream out(run / "eval.jsonl", std::ios::app);
     if (!out) throw UserError((run / "eval.jsonl").string() + ": cannot write");
     out << line.dump() << "\n";
   }
-  if (opts.json) {
-    std::fprintf(opts.out, "%s\n", line.dump().c_str());
-  } else {
-    auto row = [&](const char* what, const metrics::ModeStats& s, int64_t n) {
-      std::fprintf(opts.out, "%-10s %6lld %6lld/%-3lld %11.1f%% %11.4g\n", what, static_cast<long long>(n),
-                   static_cast<long long>(s.covered), static_cast<long long>(s.modes), 100 * s.high_quality,
-                   s.reverse_kl);
-    };
-    std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), cfg.dataset.c_str(),
-                 static_cast<long long>(line["step"].get<int64_t>()), line["generator"].get<std::string>().c_str());
-    std::fprintf(opts.out, "%-10s %6s %10s %12s %11s\n", "", "n", "modes", "high qual.", "reverse KL");
-    row("generated", gen_stats, opts.n);
-    row("real", real_stats, real.size());
-  }
+  if (opts.json) std::fprintf(opts.out, "%s\n", line.dump().c_str());
   return line.dump();
+}
+
+struct ImageMetrics::Impl {
+  std::unique_ptr<evaluator::Extractor> ex;
+  evaluator::Outputs ref, test;
+  torch::Tensor ref_labels, subset_order;  // subset_order: a seeded permutation of the reference rows
+  int64_t ref_n = 0;
+};
+
+ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_dir, const std::string& features,
+                           const std::string& evaluator_file, FILE* console)
+    : impl_(std::make_unique<Impl>()) {
+  if (!features.empty()) {
+    impl_->ex = evaluator::load_torchscript(features);
+  } else if (!evaluator_file.empty()) {
+    impl_->ex = evaluator::load(evaluator_file);
+  } else {
+    if (dataset != "mnist" && dataset != "fashion-mnist")
+      throw UserError("eval: no built-in evaluator for '" + dataset + "'; give --features FILE.pt");
+    impl_->ex = evaluator::load_or_train(dataset, data_dir, console);
+  }
+  const data::Dataset train = data::load(dataset, data_dir, "train");
+  const data::Dataset test = data::load(dataset, data_dir, "test");
+  impl_->ref = real_outputs(*impl_->ex, train, "train", console);
+  impl_->test = real_outputs(*impl_->ex, test, "test", console);
+  impl_->ref_labels = train.labels;
+  impl_->ref_n = train.size();
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(12345);
+  impl_->subset_order = torch::randperm(train.size(), gen, torch::kInt64);
+}
+
+ImageMetrics::~ImageMetrics() = default;
+
+std::set<std::string> ImageMetrics::parse(const std::string& list) const {
+  return parse_metrics(list, impl_->ex->has_classes());
+}
+
+json ImageMetrics::measure(const torch::Tensor& images, const std::set<std::string>& which, uint64_t seed) const {
+  // Rounded to 8 bits as a PNG or IDX file would store them: no metric sees precision real images lack.
+  const auto u8 = images.scalar_type() == torch::kUInt8 ? images : data::to_uint8(images);
+  const auto out = evaluator::extract(*impl_->ex, u8);
+  // Precision/recall and density/coverage compare against a fixed seeded subset of the reference of the
+  // measured set's size (k-NN balls over a whole 60,000-image split would cost 60,000^2 distances).
+  const auto subset = impl_->subset_order.narrow(0, 0, std::min(out.features.size(0), impl_->ref_n));
+  return image_metrics(which, impl_->ref, impl_->ref_labels, subset, out, seed);
+}
+
+json ImageMetrics::floor(const std::set<std::string>& which, uint64_t seed) const {
+  const auto subset = impl_->subset_order.narrow(0, 0, std::min(impl_->test.features.size(0), impl_->ref_n));
+  json j = image_metrics(which, impl_->ref, impl_->ref_labels, subset, impl_->test, seed);
+  j["split"] = "test";
+  return j;
+}
+
+json ImageMetrics::manifest() const {
+  const auto& ex = *impl_->ex;
+  json j;
+  j["extractor"] = {{"name", ex.name}, {"hash", ex.hash}, {"path", ex.path}};
+  if (ex.test_accuracy >= 0) j["extractor"]["test_accuracy"] = ex.test_accuracy;
+  j["reference"] = {{"split", "train"}, {"n", impl_->ref_n}, {"pr_dc_subset", "seeded subset of the measured set's size"}};
+  return j;
 }
 
 }  // namespace ganforge

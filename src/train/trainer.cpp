@@ -13,7 +13,9 @@
 #include "ganforge/checkpoint.h"
 #include "ganforge/data.h"
 #include "ganforge/error.h"
+#include "ganforge/evaluate.h"
 #include "ganforge/fs.h"
+#include "ganforge/generate.h"
 #include "ganforge/grid.h"
 #include "ganforge/losses.h"
 #include "ganforge/progress.h"
@@ -60,6 +62,32 @@ bool gradients_finite(const torch::nn::Module& m) {
 
 // Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and
 // the resumed run writes them again.
+constexpr int64_t kEvalSeed = 20141;  // noise of the periodic evaluations
+
+bool lower_is_better(const std::string& metric) { return metric == "fid" || metric == "kid"; }
+
+// A metric's value in an eval result line: fid, precision, ... directly; kid and is by their mean.
+double metric_value(const nlohmann::json& line, const std::string& metric) {
+  if (!line.contains(metric)) return std::numeric_limits<double>::quiet_NaN();
+  const auto& v = line[metric];
+  if (v.is_object()) return v["mean"].get<double>();
+  return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+// The best value of `metric` among the eval lines of metrics.jsonl (NaN: none), for a resumed run.
+double best_logged(const std::string& path, const std::string& metric) {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  if (metric.empty()) return best;
+  std::ifstream in(path);
+  for (std::string text; std::getline(in, text);) {
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || j.value("event", "") != "eval") continue;
+    const double v = metric_value(j, metric);
+    if (std::isfinite(v) && (std::isnan(best) || (lower_is_better(metric) ? v < best : v > best))) best = v;
+  }
+  return best;
+}
+
 void truncate_metrics(const std::string& path, int64_t step) {
   std::ifstream in(path);
   std::string kept, line;
@@ -208,6 +236,16 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
       grid::write_png(result.sample_grid, images);
     diversity = real_diversity > 0 ? mean_pairwise_distance(images) / real_diversity : 1;
   };
+  // Periodic evaluation (train.eval_every): the metrics of eval_n samples from a fixed noise seed, so
+  // that evaluations compare the same z across steps; none of the training random streams is touched.
+  std::unique_ptr<ImageMetrics> evaluator;
+  std::set<std::string> eval_which;
+  double best = std::numeric_limits<double>::quiet_NaN();
+  if (cfg.eval_every > 0) {
+    evaluator = std::make_unique<ImageMetrics>(cfg.dataset, cfg.data_dir, "", "", opts.console);
+    eval_which = evaluator->parse(cfg.eval_metrics);
+    if (opts.resume) best = best_logged(run_dir::metrics_path(opts.run_dir), cfg.eval_best);
+  }
   auto write_checkpoint = [&]() {
     result.checkpoint = run_dir::checkpoints_dir(opts.run_dir) + "/" + run_dir::step_name(s.step) + ".pt";
     save_checkpoint(result.checkpoint, s);
@@ -334,6 +372,31 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
         log_event({{"event", "warning"}, {"what", "low_diversity"}, {"step", s.step}, {"diversity", diversity},
                    {"message", "samples are collapsing: their mean pairwise distance is " +
                                    std::to_string(diversity) + " of the real data's (" + result.sample_grid + ")"}});
+    }
+    if (evaluator && (s.step % cfg.eval_every == 0 || last)) {
+      const auto e0 = std::chrono::steady_clock::now();
+      nlohmann::json line = evaluator->measure(generate(s, cfg.eval_n, kEvalSeed), eval_which, kEvalSeed);
+      line["event"] = "eval";
+      line["step"] = s.step;
+      std::string message = "step " + std::to_string(s.step);
+      for (const char* k : {"fid", "kid", "is", "precision", "recall", "density", "coverage"})
+        if (line.contains(k)) message += std::string(" ") + k + " " + std::to_string(metric_value(line, k));
+      if (!cfg.eval_best.empty()) {
+        const double v = metric_value(line, cfg.eval_best);
+        if (std::isfinite(v) && (std::isnan(best) || (lower_is_better(cfg.eval_best) ? v < best : v > best))) {
+          best = v;
+          try {
+            save_checkpoint(run_dir::checkpoints_dir(opts.run_dir) + "/best.pt", s);
+            line["best"] = true;
+            message += " (best so far: checkpoints/best.pt)";
+          } catch (const NonFiniteWeights&) {
+          }
+        }
+      }
+      line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+      line["message"] = message;
+      log_event(line);
+      last_log += std::chrono::steady_clock::now() - e0;  // it_per_s counts training only
     }
     if ((cfg.checkpoint_every > 0 && s.step % cfg.checkpoint_every == 0) || last || stop_requested()) {
       try {

@@ -12,9 +12,15 @@ Writes tests/reference/fixtures.json (or the path given as argv[1]):
   dcgan_step: a tiny DCGAN (28x28) with fixed weights, two full training iterations (D step, G step) with
           Adam: every parameter and BatchNorm buffer afterwards;
   models: parameter shapes (in registration order) and counts of the presets built with torch.nn.
+  metrics: FID (scipy.linalg.sqrtm, as pytorch-fid computes it), unbiased polynomial-kernel MMD^2 (KID's
+          estimator), precision/recall and density/coverage (k-NN balls), Inception-Score-style score, on
+          fixed feature matrices, each computed here with NumPy/SciPy independently of ganforge's code;
+  torchscript: the output of a small traced feature extractor on a fixed input; the module itself is written
+          beside the JSON file (tests/reference/features_tiny.pt).
 Run: /usr/bin/python3 tests/reference/make_fixtures.py
 """
 import json
+import os
 import sys
 
 import torch
@@ -290,12 +296,87 @@ def model_fixtures():
     return {name: {"generator": describe(g), "discriminator": describe(d)} for name, (g, d) in presets.items()}
 
 
+def metric_fixtures():
+    import numpy as np
+    import scipy.linalg
+
+    rng = np.random.default_rng(7)
+    d = 12
+    # Two correlated Gaussian clouds that overlap in part: every metric lands in its interesting range.
+    mix_a = rng.normal(size=(d, d)) / np.sqrt(d)
+    mix_b = rng.normal(size=(d, d)) / np.sqrt(d)
+    real = rng.normal(size=(240, d)) @ mix_a
+    fake = rng.normal(size=(180, d)) @ (0.6 * mix_a + 0.5 * mix_b) + 0.3
+
+    def fid(x, y):
+        mu1, mu2 = x.mean(0), y.mean(0)
+        s1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+        covmean = scipy.linalg.sqrtm(s1.dot(s2))
+        return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real))
+
+    def mmd2(x, y):
+        k = lambda a, b: (a @ b.T / a.shape[1] + 1) ** 3
+        m, n = len(x), len(y)
+        kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
+        return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
+                     - 2 * kxy.mean())
+
+    def dist(a, b):
+        return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+
+    def radii(x, k):
+        dd = np.sort(dist(x, x), axis=1)  # column 0 is the point itself
+        return dd[:, k]
+
+    def prdc(r, f, k_pr, k_dc):
+        drf = dist(r, f)  # [Nr, Nf]
+        rr, fr, rd = radii(r, k_pr), radii(f, k_pr), radii(r, k_dc)
+        precision = float(np.mean([(drf[:, j] < rr).any() for j in range(len(f))]))
+        recall = float(np.mean([(drf[i, :] < fr).any() for i in range(len(r))]))
+        density = float(sum((drf[:, j] < rd).sum() for j in range(len(f))) / (k_dc * len(f)))
+        coverage = float(np.mean([drf[i, :].min() < rd[i] for i in range(len(r))]))
+        return {"precision": precision, "recall": recall, "density": density, "coverage": coverage}
+
+    logits = rng.normal(size=(100, 10)) * 2.5
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    scores = []
+    for part in np.split(probs, 5):
+        py = part.mean(0, keepdims=True)
+        scores.append(np.exp((part * (np.log(part) - np.log(py))).sum(1).mean()))
+
+    return {"real": real.tolist(), "fake": fake.tolist(), "fid": fid(real, fake), "fid_self": fid(real, real),
+            "mmd2": mmd2(real, fake), "prdc": prdc(real, fake, 3, 5), "radii3": radii(real, 3).tolist(),
+            "probs": probs.tolist(), "is_splits": 5, "is_mean": float(np.mean(scores)), "is_std": float(np.std(scores))}
+
+
+class TinyFeatures(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 5, stride=3)
+        self.fc = nn.Linear(4 * 8 * 8, 6)
+
+    def forward(self, x):
+        return torch.tanh(self.fc(F.relu(self.conv(x)).flatten(1)))
+
+
+def torchscript_fixtures(path):
+    torch.manual_seed(99)
+    net = TinyFeatures().eval()
+    x = torch.linspace(-1, 1, 2 * 28 * 28).reshape(2, 1, 28, 28)
+    traced = torch.jit.trace(net, x)
+    traced.save(path)
+    with torch.no_grad():
+        y = net(x)
+    return {"file": "tests/reference/features_tiny.pt", "output": y.tolist()}
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "tests/reference/fixtures.json"
     data = {"torch_version": torch.__version__, "losses": loss_fixtures(), "penalties": penalty_fixtures(),
             "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(),
             "diffaugment": diffaugment_fixtures(), "dcgan_step": dcgan_step_fixtures(),
-            "models": model_fixtures()}
+            "models": model_fixtures(), "metrics": metric_fixtures(),
+            "torchscript": torchscript_fixtures(os.path.join(os.path.dirname(path) or ".", "features_tiny.pt"))}
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
         f.write("\n")

@@ -1,19 +1,29 @@
 #include "commands.h"
 #include "ganforge/error.h"
 #include "ganforge/evaluate.h"
+#include "ganforge/runtime.h"
 
 namespace ganforge::cli {
 
 void add_eval(CLI::App& app) {
   auto opts = std::make_shared<EvalOptions>();
-  CLI::App* cmd = app.add_subcommand("eval", "measure a trained run (2D toys: modes covered, % high quality, reverse KL)");
+  auto threads = std::make_shared<int>(0);
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "measure a trained run: FID, KID, IS, precision/recall, density/coverage, classes (images); modes, "
+              "% high quality, reverse KL (2D toys); each with the real-data floor");
   cmd->add_option("--run", opts->run_dir, "run directory (its newest usable checkpoint is used)");
   cmd->add_option("--checkpoint", opts->checkpoint, "a specific checkpoint file (.pt)");
-  cmd->add_option("--n", opts->n, "generated samples (default 2500, the PacGAN protocol)")->check(CLI::PositiveNumber);
+  cmd->add_option("--n", opts->n, "generated samples (default: 10000 images, 2500 toy points as in PacGAN)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opts->seed, "noise seed")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--metrics", opts->metrics, "comma-separated: fid,kid,is,pr,dc,classes (default: all)");
+  cmd->add_option("--features", opts->features, "TorchScript feature extractor (.pt) instead of the evaluator");
+  cmd->add_option("--evaluator", opts->evaluator, "evaluator file (default: the dataset's, trained on first use)");
+  cmd->add_option("--threads", *threads, "intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", opts->json, "print the result as one JSON line");
-  cmd->callback([opts]() {
+  cmd->callback([opts, threads]() {
     if (opts->run_dir.empty() && opts->checkpoint.empty()) throw UserError("eval: give --run DIR or --checkpoint FILE");
+    runtime::configure(*threads);
     evaluate(*opts);
   });
 }

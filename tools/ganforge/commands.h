@@ -9,5 +9,6 @@ void add_train(CLI::App& app);
 void add_sample(CLI::App& app);
 void add_info(CLI::App& app);
 void add_eval(CLI::App& app);
+void add_evaluator(CLI::App& app);
 
 }  // namespace ganforge::cli

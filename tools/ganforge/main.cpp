@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   ganforge::cli::add_train(app);
   ganforge::cli::add_sample(app);
   ganforge::cli::add_eval(app);
+  ganforge::cli::add_evaluator(app);
   ganforge::cli::add_info(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,256 @@
+// The evaluator CNN: training, its file format, loading, and batched feature extraction (evaluator.h).
+// File: a LibTorch archive with
+//   format "ganforge-evaluator-1", dataset, channels, classes, test_accuracy, test_count, seed, steps, net.
+#include "ganforge/evaluator.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "ganforge/data.h"
+#include "ganforge/error.h"
+#include "ganforge/fs.h"
+
+namespace ganforge::evaluator {
+
+namespace fsys = std::filesystem;
+namespace nn = torch::nn;
+
+namespace {
+
+constexpr const char* kFormat = "ganforge-evaluator-1";
+
+void push_conv_block(nn::Sequential& seq, int64_t in, int64_t out) {
+  seq->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+  seq->push_back(nn::BatchNorm2d(out));
+  seq->push_back(nn::ReLU());
+}
+
+// Shift each image by up to `max_shift` pixels in each direction, filling with the background value -1
+// (black), and mirror it left-right with probability 1/2 if `flip`.
+torch::Tensor augment(const torch::Tensor& x, int64_t max_shift, bool flip, at::Generator& gen) {
+  const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
+  const auto padded = torch::constant_pad_nd(x, {max_shift, max_shift, max_shift, max_shift}, -1.0);
+  const auto offsets = torch::randint(0, 2 * max_shift + 1, {b, 2}, gen, torch::kInt64);
+  const auto flips = torch::randint(0, 2, {b}, gen, torch::kInt64);
+  auto out = torch::empty_like(x);
+  const auto o = offsets.accessor<int64_t, 2>();
+  const auto f = flips.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < b; ++i) {
+    auto img = padded[i].narrow(1, o[i][0], h).narrow(2, o[i][1], w);
+    out[i].copy_(flip && f[i] ? img.flip({2}) : img);
+  }
+  return out;
+}
+
+double accuracy(Net& net, const data::Dataset& ds) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  int64_t right = 0;
+  for (int64_t i = 0; i < ds.size(); i += 500) {
+    const int64_t b = std::min<int64_t>(500, ds.size() - i);
+    const auto x = data::to_signed_unit(ds.images.narrow(0, i, b));
+    right += net->forward(x).argmax(1).eq(ds.labels.narrow(0, i, b)).sum().item<int64_t>();
+  }
+  return static_cast<double>(right) / static_cast<double>(ds.size());
+}
+
+std::string str_value(torch::serialize::InputArchive& ar, const char* key) {
+  c10::IValue v;
+  ar.read(key, v);
+  return v.toStringRef();
+}
+
+class BuiltIn : public Extractor {
+ public:
+  Net net{nullptr};
+  Outputs compute(const torch::Tensor& images) override {
+    const auto f = net->features(images);
+    return {f, torch::softmax(net->head(f), 1)};
+  }
+  bool has_classes() const override { return true; }
+};
+
+}  // namespace
+
+NetImpl::NetImpl(int64_t channels, int64_t classes) {
+  nn::Sequential seq;
+  push_conv_block(seq, channels, 32);
+  seq->push_back(nn::MaxPool2d(2));
+  push_conv_block(seq, 32, 64);
+  seq->push_back(nn::MaxPool2d(2));
+  push_conv_block(seq, 64, 128);
+  seq->push_back(nn::Flatten());
+  seq->push_back(nn::Linear(nn::LinearOptions(128 * 7 * 7, kFeatures).bias(false)));
+  seq->push_back(nn::BatchNorm1d(kFeatures));
+  seq->push_back(nn::ReLU());
+  body = register_module("body", seq);
+  dropout = register_module("dropout", nn::Dropout(0.3));
+  head = register_module("head", nn::Linear(kFeatures, classes));
+}
+
+torch::Tensor NetImpl::features(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 4 && x.size(2) == 28 && x.size(3) == 28, "evaluator: needs images [N, C, 28, 28], got ",
+              x.sizes());
+  return body->forward(x);
+}
+
+torch::Tensor NetImpl::forward(const torch::Tensor& x) { return head(dropout(features(x))); }
+
+std::string cache_dir() {
+  if (const char* dir = std::getenv("GANFORGE_CACHE"); dir && *dir) return dir;
+  // The parent of the data folders: $GANFORGE_DATA, or the project's data/ (wherever default_dir finds mnist).
+  return (fsys::path(data::default_dir("mnist")).parent_path() / "evaluators").string();
+}
+
+std::string default_path(const std::string& dataset) { return (fsys::path(cache_dir()) / (dataset + ".pt")).string(); }
+
+TrainResult train(const TrainOptions& opts) {
+  if (opts.dataset != "mnist" && opts.dataset != "fashion-mnist")
+    throw UserError("evaluator: no evaluator for dataset '" + opts.dataset + "' (mnist, fashion-mnist)");
+  if (opts.batch <= 0 || opts.lr <= 0 || opts.epochs < 0 || opts.max_steps < 0)
+    throw UserError("evaluator: batch and lr must be positive, epochs and max steps not negative");
+  const auto t0 = std::chrono::steady_clock::now();
+  const data::Dataset train_set = data::load(opts.dataset, opts.data_dir, "train");
+  const data::Dataset test_set = data::load(opts.dataset, opts.data_dir, "test");
+  if (train_set.images.size(2) != 28 || train_set.images.size(3) != 28)
+    throw UserError("evaluator: needs 28x28 images");
+  const int64_t classes = train_set.labels.max().item<int64_t>() + 1;
+  const bool fashion = opts.dataset == "fashion-mnist";
+  const int64_t epochs = opts.epochs > 0 ? opts.epochs : (fashion ? 8 : 20);
+  const std::string out = opts.out.empty() ? default_path(opts.dataset) : opts.out;
+
+  torch::manual_seed(opts.seed);  // weights and dropout
+  Net net(train_set.images.size(1), classes);
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(opts.lr));
+  data::BatchSampler sampler(train_set.size(), opts.batch, static_cast<uint64_t>(opts.seed) + 1);
+  auto aug_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts.seed) + 2);
+  int64_t total = epochs * sampler.batches_per_epoch();
+  if (opts.max_steps > 0) total = std::min(total, opts.max_steps);
+  if (total <= 0) throw UserError("evaluator: the train split is smaller than one batch");
+
+  TrainResult r;
+  double loss_sum = 0;
+  int64_t loss_n = 0;
+  for (int64_t step = 0; step < total; ++step) {
+    net->train();
+    auto& group = opt.param_groups()[0];
+    static_cast<torch::optim::AdamOptions&>(group.options())
+        .lr(opts.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(total))));
+    const auto idx = sampler.next();
+    const auto x = augment(train_set.batch(idx), 2, fashion, aug_gen);
+    const auto loss = torch::nn::functional::cross_entropy(net->forward(x), train_set.labels.index_select(0, idx));
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    loss_sum += loss.item<double>();
+    ++loss_n;
+    const bool epoch_end = (step + 1) % sampler.batches_per_epoch() == 0 || step + 1 == total;
+    if (epoch_end && opts.console) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(opts.console, "evaluator %s: step %lld/%lld  loss %.4f  %.0f s\n", opts.dataset.c_str(),
+                   static_cast<long long>(step + 1), static_cast<long long>(total), loss_sum / loss_n, secs);
+      std::fflush(opts.console);
+      loss_sum = 0, loss_n = 0;
+    }
+  }
+  r.steps = total;
+  r.test_accuracy = accuracy(net, test_set);
+  r.test_count = test_set.size();
+
+  torch::serialize::OutputArchive ar;
+  ar.write("format", c10::IValue(std::string(kFormat)));
+  ar.write("dataset", c10::IValue(opts.dataset));
+  ar.write("channels", torch::tensor(train_set.images.size(1)));
+  ar.write("classes", torch::tensor(classes));
+  ar.write("test_accuracy", torch::tensor(r.test_accuracy, torch::kFloat64));
+  ar.write("test_count", torch::tensor(r.test_count));
+  ar.write("seed", torch::tensor(opts.seed));
+  ar.write("steps", torch::tensor(r.steps));
+  torch::serialize::OutputArchive net_ar;
+  net->save(net_ar);
+  ar.write("net", net_ar);
+  std::vector<uint8_t> bytes;
+  ar.save_to([&bytes](const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    bytes.insert(bytes.end(), p, p + n);
+    return n;
+  });
+  std::error_code ec;
+  if (const auto parent = fsys::path(out).parent_path(); !parent.empty()) fsys::create_directories(parent, ec);
+  fs::write_file_atomic(out, bytes);
+  r.path = out;
+  r.hash = fs::fnv1a64_hex(bytes.data(), bytes.size());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (opts.console)
+    std::fprintf(opts.console, "evaluator %s: test accuracy %.2f%% on %lld images; %lld steps in %.0f s -> %s\n",
+                 opts.dataset.c_str(), 100 * r.test_accuracy, static_cast<long long>(r.test_count),
+                 static_cast<long long>(r.steps), r.seconds, out.c_str());
+  return r;
+}
+
+std::unique_ptr<Extractor> load(const std::string& path) {
+  const auto bytes = fs::read_file_bytes(path);  // UserError if missing
+  auto ex = std::make_unique<BuiltIn>();
+  try {
+    torch::serialize::InputArchive ar;
+    ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (str_value(ar, "format") != kFormat) throw UserError(path + ": not a ganforge evaluator file");
+    torch::Tensor channels, classes, acc;
+    ar.read("channels", channels);
+    ar.read("classes", classes);
+    ar.read("test_accuracy", acc);
+    ex->net = Net(channels.item<int64_t>(), classes.item<int64_t>());
+    torch::serialize::InputArchive net_ar;
+    ar.read("net", net_ar);
+    ex->net->load(net_ar);
+    ex->name = "ganforge-evaluator/" + str_value(ar, "dataset");
+    ex->test_accuracy = acc.item<double>();
+  } catch (const UserError&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw UserError(path + ": not a readable ganforge evaluator file (" +
+                    std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  } catch (const std::exception& e) {  // e.g. a TorchScript archive: no such attribute
+    throw UserError(path + ": not a readable ganforge evaluator file (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+  ex->net->eval();
+  ex->path = path;
+  ex->hash = fs::fnv1a64_hex(bytes.data(), bytes.size());
+  return ex;
+}
+
+std::unique_ptr<Extractor> load_or_train(const std::string& dataset, const std::string& data_dir, FILE* console) {
+  const std::string path = default_path(dataset);
+  std::error_code ec;
+  if (!fsys::exists(path, ec)) {
+    if (console)
+      std::fprintf(console, "evaluator: %s not found; training it once (kept for later use)\n", path.c_str());
+    TrainOptions t;
+    t.dataset = dataset;
+    t.data_dir = data_dir;
+    t.console = console;
+    train(t);
+  }
+  return load(path);
+}
+
+Outputs extract(Extractor& ex, const torch::Tensor& images, int64_t batch) {
+  TORCH_CHECK(images.dim() == 4, "extract: images must be [N, C, H, W], got ", images.sizes());
+  torch::InferenceMode guard;
+  std::vector<torch::Tensor> feats, probs;
+  for (int64_t i = 0; i < images.size(0); i += batch) {
+    auto x = images.narrow(0, i, std::min(batch, images.size(0) - i));
+    x = x.scalar_type() == torch::kUInt8 ? data::to_signed_unit(x) : x.to(torch::kFloat32);
+    Outputs o = ex.compute(x);
+    feats.push_back(o.features.to(torch::kFloat32).flatten(1));
+    if (o.probs.defined()) probs.push_back(o.probs.to(torch::kFloat32));
+  }
+  Outputs all;
+  all.features = torch::cat(feats);
+  if (!probs.empty()) all.probs = torch::cat(probs);
+  return all;
+}
+
+}  // namespace ganforge::evaluator
