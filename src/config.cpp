@@ -31,8 +31,9 @@ const std::vector<Field>& schema() {
   static const std::vector<Field> fields = {
       {"name", &Config::name, "experiment name (default: the config file's stem)"},
       {"data.dataset", &Config::dataset,
-       "training data by name: IDX image sets, or the 2D Gaussian mixtures ring8 and grid25 (generated)", -INFINITY,
-       INFINITY, {"mnist", "fashion-mnist", "ring8", "grid25"}},
+       "training data by name: IDX image sets, Stacked MNIST (3 digits as RGB, 1,000 modes, made from MNIST), or "
+       "the 2D Gaussian mixtures ring8 and grid25 (generated)",
+       -INFINITY, INFINITY, {"mnist", "fashion-mnist", "stacked-mnist", "ring8", "grid25"}},
       {"data.dir", &Config::data_dir,
        "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]; empty: data/<dataset>"},
       {"data.batch_size", &Config::batch_size, "real (and fake) images per step", 1, 1 << 20},
@@ -57,6 +58,11 @@ const std::vector<Field>& schema() {
       {"model.pack", &Config::pack,
        "PacGAN: D judges this many samples at once, concatenated (Lin et al. 2018; 1: off); divides the batch", 1,
        64},
+      {"model.conditional", &Config::conditional,
+       "class-conditional G and D: concat (one-hot label joins G's z and D's input; Mirza & Osindero 2014), "
+       "projection (Miyato & Koyama 2018), acgan (auxiliary classifier in D; Odena et al. 2017); \"\": off",
+       -INFINITY, INFINITY, {"", "concat", "projection", "acgan"}},
+      {"model.classes", &Config::classes, "conditional: number of classes in the data's labels", 2, 100000},
       {"model.g_batchnorm", &Config::g_batchnorm, "batch normalization after each G hidden layer"},
       {"model.d_dropout", &Config::d_dropout, "dropout probability after each D hidden layer (0: none)", 0, 0.95},
       {"model.d_batchnorm", &Config::d_batchnorm,
@@ -88,6 +94,8 @@ const std::vector<Field>& schema() {
        "lazy R1: apply it every N discriminator updates, weighted x N (Karras et al. 2020)", 1, 1e6},
       {"loss.weight_clip", &Config::weight_clip,
        "clip D's weights to [-c, c] after each D update, 0.01 in WGAN (Arjovsky et al. 2017; 0: off)", 0, 1e3},
+      {"loss.ac_weight", &Config::ac_weight,
+       "ACGAN: weight of the class cross-entropy added to D's and G's losses (Odena et al. 2017)", 0, 1e3},
       {"optim.lr_g", &Config::lr_g, "generator Adam learning rate", 0, 10, {}, true},
       {"optim.lr_d", &Config::lr_d, "discriminator Adam learning rate", 0, 10, {}, true},
       {"optim.beta1", &Config::beta1, "Adam beta1 (G; D too unless beta1_d is set)", 0, 1, {}, false},
@@ -344,6 +352,13 @@ void validate(const Config& cfg) {
   if (cfg.batch_size % cfg.pack != 0)
     throw UserError("config: data.batch_size (" + std::to_string(cfg.batch_size) + ") must be a multiple of model.pack (" +
                     std::to_string(cfg.pack) + ")");
+  if (!cfg.conditional.empty()) {
+    if (cfg.pack > 1)
+      throw UserError("config: model.conditional cannot be combined with model.pack: a pack mixes classes");
+    if (cfg.gp_weight > 0)
+      throw UserError("config: model.conditional cannot be combined with loss.gp_weight: an interpolate of a "
+                      "real and a fake of different classes has no label; use loss.r1_gamma");
+  }
   if (cfg.eval_every > 0) {
     if (cfg.dataset == "ring8" || cfg.dataset == "grid25")
       throw UserError("config: train.eval_every is for image data; evaluate a 2D run with 'ganforge eval'");

@@ -22,24 +22,38 @@ LoadedGenerator load_generator(const std::string& run_dir, const std::string& ch
   return g;
 }
 
-torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch) {
+torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch, const torch::Tensor& labels_in) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
   torch::InferenceMode guard;
   auto& net = s.sampling_generator();
   const bool was_training = net->is_training();
   net->eval();
   const auto device = net->parameters().front().device();
+  torch::Tensor labels;
+  if (net->classes() > 0) {
+    labels = labels_in.defined() ? labels_in : models::balanced_labels(n, net->classes());
+    TORCH_CHECK(labels.numel() == n, "generate: ", labels.numel(), " labels for ", n, " samples");
+  } else if (labels_in.defined()) {
+    throw UserError("class labels asked of a generator that was not trained conditionally (model.conditional)");
+  }
   std::vector<torch::Tensor> parts;
   for (int64_t done = 0; done < n; done += batch) {
     const int64_t b = std::min(batch, n - done);
-    parts.push_back(net->forward(models::sample_noise(s.cfg, b, gen).to(device)).cpu());
+    const auto z = models::sample_noise(s.cfg, b, gen).to(device);
+    parts.push_back(net->generate(z, labels.defined() ? labels.narrow(0, done, b).to(device) : labels).cpu());
   }
   if (was_training) net->train();
   return torch::cat(parts);
 }
 
-torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch) {
-  return generate(g.state, n, seed, batch);
+torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch, const torch::Tensor& labels) {
+  return generate(g.state, n, seed, batch, labels);
+}
+
+std::string label_path(const std::string& images_path) {
+  const bool gz = fs::ends_with(images_path, ".gz");
+  const std::string stem = images_path.substr(0, images_path.size() - (gz ? 7 : 4));  // without .idx[.gz]
+  return stem + "-labels.idx" + (gz ? ".gz" : "");
 }
 
 std::string sample(const SampleOptions& opts) {
@@ -52,9 +66,27 @@ std::string sample(const SampleOptions& opts) {
   LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
   const std::string& ckpt = g.checkpoint;
   const Config& cfg = g.state.cfg;
-  if (to_png && opts.n > 4096 && g.state.image_shape.size() == 3)
-    throw UserError("--n " + std::to_string(opts.n) + " is too many for one PNG grid (max 4096); write .idx.gz");
-  const torch::Tensor images = generate(g, opts.n, opts.seed, opts.batch);  // [N, C, H, W] or [N, 2] points
+  // Conditional runs: one class (--label K), a row per class (--labels all: n per class), or every class
+  // equally often.
+  const int64_t classes = g.state.sampling_generator()->classes();
+  if ((opts.label >= 0 || opts.all_labels) && classes == 0)
+    throw UserError("--label/--labels: this run's generator is not conditional (model.conditional is off)");
+  if (opts.label >= classes && classes > 0)
+    throw UserError("--label " + std::to_string(opts.label) + " is out of range: the run has " +
+                    std::to_string(classes) + " classes (0 .. " + std::to_string(classes - 1) + ")");
+  if (to_idx && classes > 256)
+    throw UserError("--out " + opts.out + ": IDX labels are bytes; this run has " + std::to_string(classes) + " classes");
+  const int64_t n = opts.all_labels ? opts.n * classes : opts.n;
+  if (to_png && n > 4096 && g.state.image_shape.size() == 3)
+    throw UserError("--n " + std::to_string(n) + " images are too many for one PNG grid (max 4096); write .idx.gz");
+  torch::Tensor labels;
+  if (opts.all_labels)
+    labels = torch::arange(classes, torch::kInt64).repeat_interleave(opts.n);
+  else if (opts.label >= 0)
+    labels = torch::full({n}, opts.label, torch::kInt64);
+  else if (classes > 0)
+    labels = models::balanced_labels(n, classes);
+  const torch::Tensor images = generate(g, n, opts.seed, opts.batch, labels);  // [N, C, H, W] or [N, 2] points
   if (images.dim() == 2) {  // 2D points
     if (to_idx) throw UserError("--out " + opts.out + ": this generator makes 2D points: write .csv or .png");
     if (to_png) {
@@ -75,7 +107,7 @@ std::string sample(const SampleOptions& opts) {
   }
   if (to_csv) throw UserError("--out " + opts.out + ": .csv is for 2D point data; this generator makes images");
   if (to_png) {
-    grid::write_png(opts.out, images);
+    grid::write_png(opts.out, images, opts.all_labels ? opts.n : 0);  // --labels all: a row per class
   } else {
     if (images.size(1) != 1)
       throw UserError("--out " + opts.out + ": IDX holds grey images only; this generator makes " +
@@ -87,6 +119,12 @@ std::string sample(const SampleOptions& opts) {
     im.cols = static_cast<uint32_t>(images.size(3));
     im.pixels.assign(u8.data_ptr<uint8_t>(), u8.data_ptr<uint8_t>() + u8.numel());
     idx::write_images(opts.out, im);
+    if (labels.defined()) {  // the classes asked for, beside the images
+      idx::Labels lb;
+      const auto l8 = labels.to(torch::kUInt8).contiguous();
+      lb.values.assign(l8.data_ptr<uint8_t>(), l8.data_ptr<uint8_t>() + l8.numel());
+      idx::write_labels(label_path(opts.out), lb);
+    }
   }
   return ckpt;
 }

@@ -119,6 +119,11 @@ TEST(ClassStats, CountsCoverageAndKl) {
   EXPECT_EQ(s.counts, (std::vector<int64_t>{2, 1, 1, 0}));
   EXPECT_EQ(s.covered, 3);
   EXPECT_NEAR(s.kl, 0.5 * std::log(2.0), 1e-12);  // 0.5 log(0.5/0.25) + 2 * 0.25 log(0.25/0.25)
+  EXPECT_NEAR(s.kl_uniform, 0.5 * std::log(2.0), 1e-12);  // the real labels are uniform here
+  // Against skewed real labels the two differ: KL to the labels is 0 when the samples follow them.
+  const auto skewed = metrics::class_stats(probs, torch::tensor({0, 0, 1, 2}));
+  EXPECT_NEAR(skewed.kl, 0.0, 1e-12);
+  EXPECT_NEAR(skewed.kl_uniform, 0.5 * std::log(2.0), 1e-12);
 }
 
 TEST(TorchScript, FeaturesOfATracedModuleMatchPyTorch) {
@@ -221,6 +226,7 @@ TEST_F(ShortEvaluator, EvalOnAnImageRun) {
   EXPECT_EQ(j["reference"]["n"], 8000);
   EXPECT_EQ(j["real_floor"]["n"], 2000);
   for (const char* k : {"fid", "precision", "recall", "density", "coverage"}) EXPECT_TRUE(j["generated"].contains(k)) << k;
+  EXPECT_FALSE(j["generated"].contains("label_accuracy"));  // an unconditional run asks for no class
   EXPECT_GT(j["generated"]["fid"].get<double>(), 5 * j["real_floor"]["fid"].get<double>());
   EXPECT_GT(j["generated"]["kid"]["mean"].get<double>(), j["real_floor"]["kid"]["mean"].get<double>());
   EXPECT_GT(j["real_floor"]["precision"].get<double>(), 0.5);
@@ -241,6 +247,7 @@ TEST_F(ShortEvaluator, EvalOnAnImageRun) {
   // Bad requests: one line, exit 2.
   for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
            {eval + " --metrics fid,sharpness", "unknown metric 'sharpness'"},
+           {eval + " --metrics cas", "needs a conditional run"},
            {"eval --run " + run + " --features " + test::source_dir() + "/tests/reference/features_tiny.pt --metrics is",
             "needs class probabilities"},
            {"eval --run " + run + " --evaluator " + test::source_dir() + "/README.md", "not a readable ganforge evaluator"},
@@ -293,6 +300,81 @@ TEST_F(ShortEvaluator, PeriodicEvaluationKeepsTheBestCheckpoint) {
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const int64_t best_step = evals[1].value("best", false) ? 40 : 20;
   EXPECT_EQ(test::last_json_line(e.output)["step"], best_step);
+}
+
+TEST_F(ShortEvaluator, ConditionalRunReportsLabelAccuracy) {
+  const std::string run = *dir_ / "cgan";
+  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/mnist-cgan.toml --set train.steps=20 " +
+                         "--set train.eval_every=0 --set train.sample_every=0 --out " + run + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli("eval --run " + run + " --evaluator " + result_.path + " --n 300 --metrics fid --json",
+                    "GANFORGE_CACHE=" + (*dir_ / "cache") + " ");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = test::last_json_line(r.output);
+  ASSERT_TRUE(j["generated"].contains("label_accuracy")) << r.output;
+  const double acc = j["generated"]["label_accuracy"];
+  EXPECT_GE(acc, 0.0);
+  EXPECT_LE(acc, 1.0);
+}
+
+TEST(Cas, TrainsOnTheGivenImagesAndTestsOnRealOnes) {
+  runtime::configure(0);
+  const auto train = data::load("mnist", "", "train");
+  evaluator::TrainOptions t;
+  t.dataset = "mnist";
+  t.max_steps = 40;
+  t.console = nullptr;
+  // "Generated" images that are real digits with their labels: the score is a real classifier's accuracy.
+  const auto right = evaluator::classification_accuracy_score(train.images, train.labels, t);
+  EXPECT_GT(right.test_accuracy, 0.7);
+  EXPECT_EQ(right.test_count, 2000);
+  // The same images with labels that do not match them (as from a generator that ignores its class): chance.
+  const auto wrong = evaluator::classification_accuracy_score(train.images, (train.labels + 1 + train.labels % 3) % 10, t);
+  EXPECT_LT(wrong.test_accuracy, 0.3);
+}
+
+TEST(StackedMnist, ChannelsAreDigitsAndTheLabelNamesThem) {
+  // A stand-in "MNIST" whose image k is filled with the value k and whose label is k % 10.
+  data::Dataset digits;
+  digits.images = torch::arange(200, torch::kInt64).to(torch::kUInt8).view({200, 1, 1, 1}).expand({200, 1, 28, 28}).contiguous();
+  digits.labels = torch::arange(200, torch::kInt64) % 10;
+  const auto s = data::make_stacked(digits, 50, 7);
+  ASSERT_EQ(s.images.sizes(), (std::vector<int64_t>{50, 3, 28, 28}));
+  for (int64_t i = 0; i < 50; ++i) {
+    const int64_t a = s.images[i][0][0][0].item<int64_t>(), b = s.images[i][1][5][5].item<int64_t>(),
+                  c = s.images[i][2][27][27].item<int64_t>();
+    EXPECT_EQ(s.labels[i].item<int64_t>(), 100 * (a % 10) + 10 * (b % 10) + c % 10) << i;
+  }
+  // Seeded: the same images again; another seed, others.
+  EXPECT_TRUE(torch::equal(data::make_stacked(digits, 50, 7).images, s.images));
+  EXPECT_FALSE(torch::equal(data::make_stacked(digits, 50, 8).images, s.images));
+  const auto train = data::load("stacked-mnist", "", "train");
+  EXPECT_EQ(train.size(), 50000);
+  EXPECT_GT(torch::bincount(train.labels, {}, 1000).gt(0).sum().item<int64_t>(), 990);  // nearly every mode
+}
+
+TEST_F(ShortEvaluator, StackedMnistModesFromTheDigitEvaluator) {
+  auto ex = evaluator::stacked(evaluator::load(result_.path));
+  const auto test = data::load("stacked-mnist", "", "test");
+  const auto out = evaluator::extract(*ex, test.images.narrow(0, 0, 400));
+  ASSERT_EQ(out.features.sizes(), (std::vector<int64_t>{400, 3 * evaluator::kFeatures}));
+  ASSERT_EQ(out.probs.size(1), 1000);
+  EXPECT_LT((out.probs.sum(1) - 1).abs().max().item<float>(), 1e-4);
+  // The most likely mode is the triple of the most likely digits: right about acc^3 of the time.
+  const double acc = out.probs.argmax(1).eq(test.labels.narrow(0, 0, 400)).to(torch::kFloat64).mean().item<double>();
+  EXPECT_GT(acc, std::pow(result_.test_accuracy, 3) - 0.15);
+  // A Stacked MNIST run through train and eval: classes are the 1,000 modes, 26,000 samples by default.
+  const std::string run = *dir_ / "stacked";
+  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/stacked-mnist-dcgan.toml --set train.steps=4 " +
+                         "--set train.sample_every=0 --out " + run + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli("eval --run " + run + " --evaluator " + result_.path + " --n 500 --metrics classes --json",
+                    "GANFORGE_CACHE=" + (*dir_ / "cache") + " ");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = test::last_json_line(r.output);
+  EXPECT_EQ(j["generated"]["classes"]["of"], 1000);
+  EXPECT_GT(j["real_floor"]["classes"]["covered"].get<int64_t>(), 900);  // 10,000 real test images
+  EXPECT_EQ(j["extractor"]["name"], "stacked(ganforge-evaluator/mnist)");
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ struct Dataset {
   torch::Tensor batch(const torch::Tensor& idx) const;
 };
 
-// Known dataset names: "mnist", "fashion-mnist" (IDX files), "ring8", "grid25" (2D mixtures, generated).
+// Known dataset names: "mnist", "fashion-mnist" (IDX files), "stacked-mnist" (made from MNIST), "ring8",
+// "grid25" (2D mixtures, generated).
 bool is_known(const std::string& name);
 bool is_toy(const std::string& name);
 // The 2D Gaussian mixtures of the PacGAN experiments (Lin et al. 2018, sec. 5.1; after VEEGAN, Srivastava et
@@ -33,6 +34,11 @@ bool is_toy(const std::string& name);
 // {-4, -2, 0, 2, 4}^2, sigma 0.05. `n` points with equal mixture weights from a fixed seed (train and test
 // use different seeds), labels = component index.
 Dataset make_toy(const std::string& name, int64_t n, uint64_t seed);
+// Stacked MNIST (Metz et al. 2017; the mode-collapse benchmark of VEEGAN and PacGAN): each image stacks three
+// MNIST digits drawn at random (with replacement, seeded) from `mnist` as its R, G and B channels; label =
+// 100 a + 10 b + c, one of 1,000 modes. load("stacked-mnist") makes 50,000 training images from the MNIST
+// train split (seed 11) and 10,000 test images from its test split (seed 12).
+Dataset make_stacked(const Dataset& mnist, int64_t n, uint64_t seed);
 // data/<name> under $GANFORGE_DATA if set, else under the source tree's data/ folder, else ./data.
 std::string default_dir(const std::string& name);
 // Load `split` ("train" or "test": files train-*/t10k-*-idx?-ubyte[.gz]) from `dir` (empty: default_dir).

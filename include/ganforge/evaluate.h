@@ -20,7 +20,8 @@ struct EvalOptions {
   int64_t n = 0;           // generated samples; 0: 2,500 for the 2D toys (PacGAN protocol), 10,000 for images
   int64_t seed = 0;        // noise seed of the generated samples
   // Image metrics, comma-separated: fid, kid, is, pr (precision, recall), dc (density, coverage), classes
-  // (class histogram, classes covered, KL to the real labels). Empty: all the extractor supports.
+  // (class histogram, classes covered, KL to the real labels), cas (Classification Accuracy Score, conditional
+  // runs; trains a classifier, so only when named). Empty: all the extractor supports but cas.
   std::string metrics;
   std::string features;    // a TorchScript feature extractor instead of the built-in evaluator
   std::string evaluator;   // a specific evaluator file instead of the dataset's cached one
@@ -52,8 +53,10 @@ class ImageMetrics {
   // extractor supports). UserError for an unknown name or one the extractor cannot give.
   std::set<std::string> parse(const std::string& list) const;
   // The metrics of generated images (float [-1, 1] or uint8 [N, C, H, W]; float ones are rounded to 8 bits
-  // first); `seed` drives KID's subsets.
-  nlohmann::json measure(const torch::Tensor& images, const std::set<std::string>& which, uint64_t seed) const;
+  // first); `seed` drives KID's subsets. With the classes a conditional G was asked for (`labels` [N]) and an
+  // extractor with classes, also label_accuracy: the share the evaluator assigns to the class asked for.
+  nlohmann::json measure(const torch::Tensor& images, const std::set<std::string>& which, uint64_t seed,
+                         const torch::Tensor& labels = {}) const;
   // The same metrics for the real test split: the floor.
   nlohmann::json floor(const std::set<std::string>& which, uint64_t seed) const;
   // Extractor name, hash, path, test accuracy; reference split and size.

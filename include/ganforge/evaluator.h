@@ -55,6 +55,14 @@ struct TrainResult {
 };
 TrainResult train(const TrainOptions& opts);
 
+// Classification Accuracy Score (Ravuri & Vinyals 2019, "Classification Accuracy Score for Conditional
+// Generative Models"): the same classifier and recipe as the evaluator, trained on generated labelled images
+// only (uint8 [N, C, 28, 28] and the classes G was asked for), tested on the real test split of
+// opts.dataset. Compare with the evaluator's own test accuracy (the same recipe on real data). Nothing is
+// written; test_accuracy is the score.
+TrainResult classification_accuracy_score(const torch::Tensor& images, const torch::Tensor& labels,
+                                          const TrainOptions& opts);
+
 // What an extractor gives for a batch of images (float [N, C, H, W] in [-1, 1]).
 struct Outputs {
   torch::Tensor features;  // [N, D] float32
@@ -84,6 +92,11 @@ std::string default_path(const std::string& dataset);
 std::string cache_dir();
 // load(default_path(dataset)), training and caching it first if it is not there yet (says so on console).
 std::unique_ptr<Extractor> load_or_train(const std::string& dataset, const std::string& data_dir, FILE* console);
+
+// Stacked MNIST: `digit` (an MNIST extractor with classes) applied to each of the three channels; features
+// concatenated [N, 3 D]; probabilities over the 1,000 modes as the product of the channels' (so the most likely
+// mode is the triple of the most likely digits).
+std::unique_ptr<Extractor> stacked(std::unique_ptr<Extractor> digit);
 
 // Features (and probabilities) of many images, `batch` at a time in inference mode. `images` may be uint8
 // [0, 255] (converted to [-1, 1] per batch, so a whole dataset is never held as float) or float [-1, 1].

@@ -19,9 +19,11 @@ struct LoadedGenerator {
 LoadedGenerator load_generator(const std::string& run_dir, const std::string& checkpoint);
 
 // `n` samples (the EMA generator's when there is one, in eval mode) from noise seeded with `seed`:
-// [n, C, H, W] images in [-1, 1] or [n, 2] points.
-torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch = 1024);
+// [n, C, H, W] images in [-1, 1] or [n, 2] points. A conditional generator makes class `labels` [n]
+// (undefined: models::balanced_labels, every class equally often).
+torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch = 1024,
+                       const torch::Tensor& labels = {});
 // The same from a training state (its sampling generator); the network's train/eval mode is restored.
-torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch = 1024);
+torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch = 1024, const torch::Tensor& labels = {});
 
 }  // namespace ganforge

@@ -38,6 +38,8 @@ void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectr
 void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectral);
 // Append the activation `name` (relu, leaky_relu, elu, tanh); UserError for others.
 void push_activation(torch::nn::Sequential& seq, const std::string& name, double leaky_slope);
+// A Sequential sharing every layer of `seq` but its last (the same modules, not copies).
+torch::nn::Sequential without_last_layer(const torch::nn::SequentialImpl& seq);
 
 // Weight initialization by name (model.init): "torch" leaves PyTorch's defaults; "glorot": Glorot-uniform
 // weights, zero biases (Keras/TF defaults; Glorot & Bengio 2010); "dcgan": N(0, 0.02) weights, BatchNorm

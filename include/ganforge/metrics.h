@@ -85,11 +85,13 @@ Score inception_score(const torch::Tensor& probs, int64_t splits = 10);
 
 // Class histogram of samples by the evaluator's most likely class, the number of classes with at least one
 // sample, and KL(p_fake || p_real) to the real label distribution (+inf if a class the samples have is
-// absent from the real labels).
+// absent from the real labels), and KL(p_fake || uniform over the K classes) (the Stacked MNIST measure of
+// VEEGAN and PacGAN).
 struct ClassStats {
   std::vector<int64_t> counts;
   int64_t covered = 0;
   double kl = 0;
+  double kl_uniform = 0;
 };
 ClassStats class_stats(const torch::Tensor& probs, const torch::Tensor& real_labels);
 

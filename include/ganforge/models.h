@@ -14,10 +14,33 @@ namespace ganforge::models {
 // G: z [N, z_dim] -> images [N, C, H, W] in [-1, 1].
 struct GeneratorImpl : torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& z) = 0;
+  // With class labels y [N] (int64) for a conditional G (model.conditional); an unconditional G takes y
+  // undefined. Every caller that may meet a conditional G uses this.
+  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& y) {
+    TORCH_CHECK(!y.defined(), "class labels given to an unconditional generator");
+    return forward(z);
+  }
+  virtual int64_t classes() const { return 0; }  // > 0: conditional
 };
+
+// What D says about a batch: adversarial logits [N / pack], and for ACGAN its class logits [N, K].
+struct Judgement {
+  torch::Tensor logits;
+  torch::Tensor class_logits;  // undefined unless model.conditional = "acgan"
+};
+
 // D: images [N, C, H, W] -> logits [N] (no sigmoid: losses take logits, for numerical stability).
 struct DiscriminatorImpl : torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // With the images' class labels y [N] for a conditional D; y undefined for an unconditional one.
+  virtual Judgement judge(const torch::Tensor& x, const torch::Tensor& y) {
+    TORCH_CHECK(!y.defined(), "class labels given to an unconditional discriminator");
+    return {forward(x), {}};
+  }
+  // Drop the last layer, so that forward gives the features before it, [N, F]; returns F. Conditional
+  // discriminators (projection, ACGAN) put their own heads on these features.
+  virtual int64_t make_headless() = 0;
+  virtual int64_t classes() const { return 0; }
 };
 using Generator = std::shared_ptr<GeneratorImpl>;
 using Discriminator = std::shared_ptr<DiscriminatorImpl>;
@@ -25,6 +48,10 @@ using Discriminator = std::shared_ptr<DiscriminatorImpl>;
 // `image_shape` is {C, H, W}. Unknown `cfg.arch` is a UserError listing the known ones.
 Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape);
 Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape);
+
+// Class labels for `n` samples of a conditional G: (i * K) / n, blocks of equal classes in order (sample grids
+// read class by class).
+torch::Tensor balanced_labels(int64_t n, int64_t classes);
 
 int64_t count_parameters(const torch::nn::Module& m);
 

@@ -13,7 +13,12 @@ struct SampleOptions {
   int64_t n = 64;
   int64_t seed = 0;
   int64_t batch = 1024;  // images generated per forward pass
+  int64_t label = -1;     // conditional runs: every image of this class (-1: every class equally often)
+  bool all_labels = false;  // conditional runs: n images of each class, a grid row per class
 };
+
+// For a conditional run, `sample --out X.idx[.gz]` also writes the classes to X-labels.idx[.gz].
+std::string label_path(const std::string& images_path);
 
 // Returns the checkpoint used. UserError for a missing run, bad checkpoint or unsupported extension.
 std::string sample(const SampleOptions& opts);

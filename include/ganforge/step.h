@@ -20,9 +20,11 @@ struct DStepResult {
 
 // One discriminator update on `real` [B, C, H, W] in [-1, 1] and G(z) for `z` [B, z_dim]: loss, optional
 // gradient penalty (its mixing weights drawn from state.noise_gen) and R1, Adam step, optional weight
-// clipping. `poison` multiplies the loss by NaN (tests of the divergence guard).
+// clipping. `poison` multiplies the loss by NaN (tests of the divergence guard). Conditional runs pass the
+// reals' labels `y_real` and the classes `y_fake` G is asked for (ACGAN adds their cross-entropies).
 DStepResult discriminator_step(TrainState& state, const losses::AdversarialLoss& loss, const torch::Tensor& real,
-                               const torch::Tensor& z, bool poison = false);
+                               const torch::Tensor& z, bool poison = false, const torch::Tensor& y_real = {},
+                               const torch::Tensor& y_fake = {});
 
 struct GStepResult {
   bool finite = true;
@@ -30,7 +32,8 @@ struct GStepResult {
 };
 
 // One generator update through a frozen D on G(z), then the EMA update when there is an EMA generator.
-GStepResult generator_step(TrainState& state, const losses::AdversarialLoss& loss, const torch::Tensor& z);
+GStepResult generator_step(TrainState& state, const losses::AdversarialLoss& loss, const torch::Tensor& z,
+                           const torch::Tensor& y_fake = {});
 
 // The loss the config names (loss.type, loss.g_loss, loss.label_smoothing).
 std::unique_ptr<losses::AdversarialLoss> make_loss(const Config& cfg);

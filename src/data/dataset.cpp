@@ -13,7 +13,20 @@ namespace ganforge::data {
 namespace fsys = std::filesystem;
 
 bool is_toy(const std::string& name) { return name == "ring8" || name == "grid25"; }
-bool is_known(const std::string& name) { return name == "mnist" || name == "fashion-mnist" || is_toy(name); }
+bool is_known(const std::string& name) {
+  return name == "mnist" || name == "fashion-mnist" || name == "stacked-mnist" || is_toy(name);
+}
+
+Dataset make_stacked(const Dataset& mnist, int64_t n, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto pick = torch::randint(0, mnist.size(), {n, 3}, gen, torch::kInt64);  // [n, 3] digit indices
+  Dataset ds;
+  ds.name = "stacked-mnist";
+  ds.images = mnist.images.index_select(0, pick.flatten()).view({n, 3, mnist.images.size(2), mnist.images.size(3)});
+  const auto d = mnist.labels.index_select(0, pick.flatten()).view({n, 3});
+  ds.labels = d.select(1, 0) * 100 + d.select(1, 1) * 10 + d.select(1, 2);  // the mode: 0 .. 999
+  return ds;
+}
 
 Dataset make_toy(const std::string& name, int64_t n, uint64_t seed) {
   Dataset ds;
@@ -70,10 +83,14 @@ std::string find_file(const std::string& dir, const std::string& stem) {
 
 Dataset load(const std::string& name, const std::string& dir_in, const std::string& split) {
   if (dir_in.empty() && !is_known(name))
-    throw UserError("unknown dataset '" + name + "'; known: mnist, fashion-mnist, ring8, grid25 (or set data.dir)");
+    throw UserError("unknown dataset '" + name + "'; known: mnist, fashion-mnist, stacked-mnist, ring8, grid25 (or set data.dir)");
   if (split != "train" && split != "test") throw std::invalid_argument("split must be train or test");
   // The toys are generated: 100,000 training points, 2,500 test points (the PacGAN evaluation size).
   if (is_toy(name)) return split == "train" ? make_toy(name, 100000, 1) : make_toy(name, 2500, 2);
+  // Stacked MNIST is made from the MNIST split of the same name (`dir` is then the MNIST folder).
+  if (name == "stacked-mnist")
+    return split == "train" ? make_stacked(load("mnist", dir_in, "train"), 50000, 11)
+                            : make_stacked(load("mnist", dir_in, "test"), 10000, 12);
   const std::string dir = dir_in.empty() ? default_dir(name) : dir_in;
   std::error_code ec;
   if (!fsys::is_directory(dir, ec)) throw UserError(dir + ": data directory not found");

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "ganforge/fs.h"
 #include "ganforge/generate.h"
 #include "ganforge/metrics.h"
+#include "ganforge/models.h"
 
 namespace ganforge {
 
@@ -42,20 +44,20 @@ std::string now_utc() {
   return buf;
 }
 
-const std::vector<std::string> kImageMetrics = {"fid", "kid", "is", "pr", "dc", "classes"};
+const std::vector<std::string> kImageMetrics = {"fid", "kid", "is", "pr", "dc", "classes", "cas"};
 
 std::set<std::string> parse_metrics(const std::string& list, bool has_classes) {
   std::set<std::string> out;
   if (list.empty() || list == "all") {
-    for (const auto& m : kImageMetrics)
-      if (has_classes || (m != "is" && m != "classes")) out.insert(m);
+    for (const auto& m : kImageMetrics)  // CAS trains a classifier: only when asked for
+      if (m != "cas" && (has_classes || (m != "is" && m != "classes"))) out.insert(m);
     return out;
   }
   std::stringstream ss(list);
   std::string m;
   while (std::getline(ss, m, ',')) {
     if (std::find(kImageMetrics.begin(), kImageMetrics.end(), m) == kImageMetrics.end())
-      throw UserError("eval: unknown metric '" + m + "' (fid, kid, is, pr, dc, classes)");
+      throw UserError("eval: unknown metric '" + m + "' (fid, kid, is, pr, dc, classes, cas)");
     if (!has_classes && (m == "is" || m == "classes"))
       throw UserError("eval: metric '" + m + "' needs class probabilities, which a --features extractor lacks");
     out.insert(m);
@@ -128,7 +130,8 @@ json image_metrics(const std::set<std::string>& which, const evaluator::Outputs&
   }
   if (which.count("classes")) {
     const auto c = metrics::class_stats(fake.probs, ref_labels);
-    j["classes"] = {{"covered", c.covered}, {"of", fake.probs.size(1)}, {"kl", number(c.kl)}, {"counts", c.counts}};
+    j["classes"] = {{"covered", c.covered}, {"of", fake.probs.size(1)}, {"kl", number(c.kl)},
+                    {"kl_uniform", number(c.kl_uniform)}, {"counts", c.counts}};
   }
   return j;
 }
@@ -165,10 +168,15 @@ void print_image_table(FILE* out, const json& line) {
   if (g.contains("is")) row("IS (classes)", fmt(g["is"]["mean"], "%.3f"), fmt(r["is"]["mean"], "%.3f"));
   for (const char* k : {"precision", "recall", "density", "coverage"})
     if (g.contains(k)) row(k, fmt(g[k], "%.4f"), fmt(r[k], "%.4f"));
+  if (g.contains("cas"))
+    row("CAS (accuracy)", fmt(g["cas"]["accuracy"], "%.4f"), r.contains("cas") ? fmt(r["cas"]["accuracy"], "%.4f") : "-");
+  if (g.contains("label_accuracy"))
+    row("label accuracy", fmt(g["label_accuracy"], "%.4f"), "1 - error");
   if (g.contains("classes")) {
     auto cov = [](const json& c) { return std::to_string(c["covered"].get<int64_t>()) + "/" + std::to_string(c["of"].get<int64_t>()); };
     row("classes covered", cov(g["classes"]), cov(r["classes"]));
     row("class KL", fmt(g["classes"]["kl"], "%.4f"), fmt(r["classes"]["kl"], "%.4f"));
+    row("class KL uniform", fmt(g["classes"]["kl_uniform"], "%.4f"), fmt(r["classes"]["kl_uniform"], "%.4f"));
   }
 }
 
@@ -207,8 +215,36 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
     std::fflush(opts.console);
   }
   json j = im.manifest();
-  j["generated"] = im.measure(generate(g, n, opts.seed), which, static_cast<uint64_t>(opts.seed));
+  const int64_t classes = g.state.sampling_generator()->classes();
+  const torch::Tensor labels = classes > 0 ? models::balanced_labels(n, classes) : torch::Tensor();
+  j["generated"] = im.measure(generate(g, n, opts.seed, 1024, labels), which, static_cast<uint64_t>(opts.seed), labels);
   j["real_floor"] = im.floor(which, static_cast<uint64_t>(opts.seed));
+  if (which.count("cas")) {
+    // Classification Accuracy Score: a classifier trained on as many generated labelled images as the real
+    // train split holds, tested on the real test split; the floor is the same recipe trained on real data.
+    if (classes == 0) throw UserError("eval: metric 'cas' needs a conditional run (model.conditional)");
+    if (cfg.dataset != "mnist" && cfg.dataset != "fashion-mnist")
+      throw UserError("eval: metric 'cas' uses the evaluator recipe, which is for mnist and fashion-mnist");
+    const int64_t n_cas = data::load(cfg.dataset, cfg.data_dir, "train").size();
+    if (opts.console) {
+      std::fprintf(opts.console, "eval: CAS: training a classifier on %lld generated images...\n",
+                   static_cast<long long>(n_cas));
+      std::fflush(opts.console);
+    }
+    const auto cas_labels = models::balanced_labels(n_cas, classes);
+    const auto images = data::to_uint8(generate(g, n_cas, opts.seed + 1, 1024, cas_labels));
+    evaluator::TrainOptions t;
+    t.dataset = cfg.dataset;
+    t.data_dir = cfg.data_dir;
+    t.console = nullptr;
+    const auto r = evaluator::classification_accuracy_score(images, cas_labels, t);
+    j["generated"]["cas"] = {{"accuracy", r.test_accuracy}, {"train_n", n_cas}, {"test_n", r.test_count},
+                             {"seconds", r.seconds}};
+    const auto m = im.manifest();
+    if (m["extractor"].contains("test_accuracy") && opts.features.empty())
+      j["real_floor"]["cas"] = {{"accuracy", m["extractor"]["test_accuracy"]}, {"train_n", n_cas},
+                                {"test_n", r.test_count}};
+  }
   j["quantized"] = "generated images rounded to 8 bits before feature extraction";
   if (!opts.json) print_image_table(opts.out, j);
   return j;
@@ -222,7 +258,9 @@ std::string evaluate(const EvalOptions& opts) {
   LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
   const Config& cfg = g.state.cfg;
   const bool toy = data::is_toy(cfg.dataset);
-  const int64_t n = opts.n > 0 ? opts.n : (toy ? 2500 : 10000);
+  // Defaults: the PacGAN protocols (2,500 toy points; 26,000 Stacked MNIST images, as VEEGAN and PacGAN),
+  // else 10,000 images.
+  const int64_t n = opts.n > 0 ? opts.n : toy ? 2500 : cfg.dataset == "stacked-mnist" ? 26000 : 10000;
   if (!opts.json)
     std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), cfg.dataset.c_str(),
                  static_cast<long long>(g.state.step), g.state.g_ema ? "ema" : "raw");
@@ -252,7 +290,18 @@ std::string evaluate(const EvalOptions& opts) {
 
 struct ImageMetrics::Impl {
   std::unique_ptr<evaluator::Extractor> ex;
-  evaluator::Outputs ref, test;
+  data::Dataset train;
+  FILE* console = nullptr;
+  std::optional<evaluator::Outputs> ref_outputs;  // train split features: computed on first need
+  evaluator::Outputs test;
+  // The reference features, or empty outputs when no requested metric compares features (class statistics
+  // need only the labels): a Stacked MNIST reference is 150,000 digit passes.
+  const evaluator::Outputs& ref(const std::set<std::string>& which) {
+    static const evaluator::Outputs none;
+    if (!which.count("fid") && !which.count("kid") && !which.count("pr") && !which.count("dc")) return none;
+    if (!ref_outputs) ref_outputs = real_outputs(*ex, train, "train", console);
+    return *ref_outputs;
+  }
   torch::Tensor ref_labels, subset_order;  // subset_order: a seeded permutation of the reference rows
   int64_t ref_n = 0;
 };
@@ -265,13 +314,16 @@ ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_d
   } else if (!evaluator_file.empty()) {
     impl_->ex = evaluator::load(evaluator_file);
   } else {
-    if (dataset != "mnist" && dataset != "fashion-mnist")
+    if (dataset != "mnist" && dataset != "fashion-mnist" && dataset != "stacked-mnist")
       throw UserError("eval: no built-in evaluator for '" + dataset + "'; give --features FILE.pt");
-    impl_->ex = evaluator::load_or_train(dataset, data_dir, console);
+    impl_->ex = evaluator::load_or_train(dataset == "stacked-mnist" ? "mnist" : dataset, data_dir, console);
   }
+  // Stacked MNIST: the digit evaluator on each channel; its "classes" are the 1,000 modes.
+  if (dataset == "stacked-mnist" && features.empty()) impl_->ex = evaluator::stacked(std::move(impl_->ex));
   const data::Dataset train = data::load(dataset, data_dir, "train");
   const data::Dataset test = data::load(dataset, data_dir, "test");
-  impl_->ref = real_outputs(*impl_->ex, train, "train", console);
+  impl_->train = train;
+  impl_->console = console;
   impl_->test = real_outputs(*impl_->ex, test, "test", console);
   impl_->ref_labels = train.labels;
   impl_->ref_n = train.size();
@@ -285,19 +337,24 @@ std::set<std::string> ImageMetrics::parse(const std::string& list) const {
   return parse_metrics(list, impl_->ex->has_classes());
 }
 
-json ImageMetrics::measure(const torch::Tensor& images, const std::set<std::string>& which, uint64_t seed) const {
+json ImageMetrics::measure(const torch::Tensor& images, const std::set<std::string>& which, uint64_t seed,
+                          const torch::Tensor& labels) const {
   // Rounded to 8 bits as a PNG or IDX file would store them: no metric sees precision real images lack.
   const auto u8 = images.scalar_type() == torch::kUInt8 ? images : data::to_uint8(images);
   const auto out = evaluator::extract(*impl_->ex, u8);
   // Precision/recall and density/coverage compare against a fixed seeded subset of the reference of the
   // measured set's size (k-NN balls over a whole 60,000-image split would cost 60,000^2 distances).
   const auto subset = impl_->subset_order.narrow(0, 0, std::min(out.features.size(0), impl_->ref_n));
-  return image_metrics(which, impl_->ref, impl_->ref_labels, subset, out, seed);
+  json j = image_metrics(which, impl_->ref(which), impl_->ref_labels, subset, out, seed);
+  // Conditional runs: how often the evaluator names the class G was asked for.
+  if (labels.defined() && out.probs.defined())
+    j["label_accuracy"] = out.probs.argmax(1).eq(labels.to(torch::kInt64)).to(torch::kFloat64).mean().item<double>();
+  return j;
 }
 
 json ImageMetrics::floor(const std::set<std::string>& which, uint64_t seed) const {
   const auto subset = impl_->subset_order.narrow(0, 0, std::min(impl_->test.features.size(0), impl_->ref_n));
-  json j = image_metrics(which, impl_->ref, impl_->ref_labels, subset, impl_->test, seed);
+  json j = image_metrics(which, impl_->ref(which), impl_->ref_labels, subset, impl_->test, seed);
   j["split"] = "test";
   return j;
 }

@@ -62,6 +62,24 @@ std::string str_value(torch::serialize::InputArchive& ar, const char* key) {
   return v.toStringRef();
 }
 
+class Stacked : public Extractor {
+ public:
+  std::unique_ptr<Extractor> digit;
+  Outputs compute(const torch::Tensor& images) override {
+    TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "stacked: needs 3-channel images, got ", images.sizes());
+    std::vector<torch::Tensor> feats;
+    torch::Tensor probs;
+    for (int64_t c = 0; c < 3; ++c) {
+      Outputs o = digit->compute(images.narrow(1, c, 1));
+      feats.push_back(o.features);
+      // modes a, b, c -> 100 a + 10 b + c: the outer product, flattened in that order
+      probs = c == 0 ? o.probs : (probs.unsqueeze(2) * o.probs.unsqueeze(1)).flatten(1);
+    }
+    return {torch::cat(feats, 1), probs};
+  }
+  bool has_classes() const override { return true; }
+};
+
 class BuiltIn : public Extractor {
  public:
   Net net{nullptr};
@@ -106,21 +124,16 @@ std::string cache_dir() {
 
 std::string default_path(const std::string& dataset) { return (fsys::path(cache_dir()) / (dataset + ".pt")).string(); }
 
-TrainResult train(const TrainOptions& opts) {
-  if (opts.dataset != "mnist" && opts.dataset != "fashion-mnist")
-    throw UserError("evaluator: no evaluator for dataset '" + opts.dataset + "' (mnist, fashion-mnist)");
-  if (opts.batch <= 0 || opts.lr <= 0 || opts.epochs < 0 || opts.max_steps < 0)
-    throw UserError("evaluator: batch and lr must be positive, epochs and max steps not negative");
+namespace {
+
+// The training recipe itself, on any labelled 28x28 data (the real train split, or generated images for CAS).
+Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t classes, const TrainOptions& opts,
+        TrainResult& r) {
   const auto t0 = std::chrono::steady_clock::now();
-  const data::Dataset train_set = data::load(opts.dataset, opts.data_dir, "train");
-  const data::Dataset test_set = data::load(opts.dataset, opts.data_dir, "test");
   if (train_set.images.size(2) != 28 || train_set.images.size(3) != 28)
     throw UserError("evaluator: needs 28x28 images");
-  const int64_t classes = train_set.labels.max().item<int64_t>() + 1;
   const bool fashion = opts.dataset == "fashion-mnist";
   const int64_t epochs = opts.epochs > 0 ? opts.epochs : (fashion ? 8 : 20);
-  const std::string out = opts.out.empty() ? default_path(opts.dataset) : opts.out;
-
   torch::manual_seed(opts.seed);  // weights and dropout
   Net net(train_set.images.size(1), classes);
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(opts.lr));
@@ -130,7 +143,6 @@ TrainResult train(const TrainOptions& opts) {
   if (opts.max_steps > 0) total = std::min(total, opts.max_steps);
   if (total <= 0) throw UserError("evaluator: the train split is smaller than one batch");
 
-  TrainResult r;
   double loss_sum = 0;
   int64_t loss_n = 0;
   for (int64_t step = 0; step < total; ++step) {
@@ -158,6 +170,23 @@ TrainResult train(const TrainOptions& opts) {
   r.steps = total;
   r.test_accuracy = accuracy(net, test_set);
   r.test_count = test_set.size();
+  return net;
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& opts) {
+  if (opts.dataset != "mnist" && opts.dataset != "fashion-mnist")
+    throw UserError("evaluator: no evaluator for dataset '" + opts.dataset + "' (mnist, fashion-mnist)");
+  if (opts.batch <= 0 || opts.lr <= 0 || opts.epochs < 0 || opts.max_steps < 0)
+    throw UserError("evaluator: batch and lr must be positive, epochs and max steps not negative");
+  const auto t0 = std::chrono::steady_clock::now();
+  const data::Dataset train_set = data::load(opts.dataset, opts.data_dir, "train");
+  const data::Dataset test_set = data::load(opts.dataset, opts.data_dir, "test");
+  const int64_t classes = train_set.labels.max().item<int64_t>() + 1;
+  const std::string out = opts.out.empty() ? default_path(opts.dataset) : opts.out;
+  TrainResult r;
+  Net net = fit(train_set, test_set, classes, opts, r);
 
   torch::serialize::OutputArchive ar;
   ar.write("format", c10::IValue(std::string(kFormat)));
@@ -251,6 +280,34 @@ Outputs extract(Extractor& ex, const torch::Tensor& images, int64_t batch) {
   all.features = torch::cat(feats);
   if (!probs.empty()) all.probs = torch::cat(probs);
   return all;
+}
+
+TrainResult classification_accuracy_score(const torch::Tensor& images, const torch::Tensor& labels,
+                                          const TrainOptions& opts) {
+  TORCH_CHECK(images.dim() == 4 && images.scalar_type() == torch::kUInt8 && labels.size(0) == images.size(0),
+              "classification_accuracy_score: uint8 images [N, C, H, W] and labels [N]");
+  data::Dataset generated;
+  generated.name = opts.dataset + " (generated)";
+  generated.images = images;
+  generated.labels = labels.to(torch::kInt64);
+  const data::Dataset test_set = data::load(opts.dataset, opts.data_dir, "test");
+  const int64_t classes = data::load(opts.dataset, opts.data_dir, "train").labels.max().item<int64_t>() + 1;
+  const auto t0 = std::chrono::steady_clock::now();
+  TrainResult r;
+  fit(generated, test_set, classes, opts, r);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+std::unique_ptr<Extractor> stacked(std::unique_ptr<Extractor> digit) {
+  if (!digit->has_classes()) throw UserError("stacked-mnist: the digit extractor must have classes (an evaluator file)");
+  auto ex = std::make_unique<Stacked>();
+  ex->name = "stacked(" + digit->name + ")";
+  ex->path = digit->path;
+  ex->hash = digit->hash;
+  ex->test_accuracy = digit->test_accuracy;
+  ex->digit = std::move(digit);
+  return ex;
 }
 
 }  // namespace ganforge::evaluator

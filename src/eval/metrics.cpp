@@ -178,6 +178,7 @@ ClassStats class_stats(const torch::Tensor& probs, const torch::Tensor& real_lab
     ++s.covered;
     const double pf = static_cast<double>(s.counts[c]) / n, pr = real[c].item<double>() / nr;
     s.kl += pr > 0 ? pf * std::log(pf / pr) : std::numeric_limits<double>::infinity();
+    s.kl_uniform += pf * std::log(pf * static_cast<double>(k));
   }
   return s;
 }

@@ -23,11 +23,12 @@ struct Geometry {
   int64_t n;   // stride-2 (de)convolutions
 };
 
-Geometry geometry(const std::vector<int64_t>& shape) {
+// `extra_channels`: a conditional D (concat) sees the class planes beside the image's 1 or 3 channels.
+Geometry geometry(const std::vector<int64_t>& shape, int64_t extra_channels = 0) {
   if (shape.size() != 3)
     throw UserError("model.arch = 'dcgan' needs image data; this dataset gives " + std::to_string(shape[0]) +
                     "-dimensional points: use model.arch = 'mlp'");
-  const int64_t c = shape[0], h = shape[1], w = shape[2];
+  const int64_t c = shape[0] - extra_channels, h = shape[1], w = shape[2];
   if (h != w || (h != 28 && h != 32 && h != 64) || (c != 1 && c != 3))
     throw UserError("model.arch = 'dcgan' takes 1- or 3-channel images of 28x28, 32x32 or 64x64; the data is " +
                     std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w));
@@ -65,7 +66,7 @@ struct DcganGeneratorImpl : GeneratorImpl {
 
 struct DcganDiscriminatorImpl : DiscriminatorImpl {
   DcganDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
-    const Geometry geo = geometry(shape);
+    const Geometry geo = geometry(shape, cfg.conditional == "concat" ? cfg.classes : 0);
     const bool sn = cfg.d_spectral_norm;
     torch::nn::Sequential seq;
     auto conv = [&](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias) {
@@ -85,13 +86,23 @@ struct DcganDiscriminatorImpl : DiscriminatorImpl {
     conv(width, 1, geo.s0, 1, 0, true);
     net_ = register_module("net", seq);
     init_weights(*net_, cfg.init);
+    features_ = width * geo.s0 * geo.s0;
   }
   torch::Tensor forward(const torch::Tensor& x) override {
     // PacGAN: m consecutive samples stacked along the channels make one input.
     const auto packed = x.reshape({x.size(0) / pack_, pack_ * x.size(1), x.size(2), x.size(3)});
-    return net_->forward(packed).flatten();  // [N / pack]
+    const auto out = net_->forward(packed);
+    return headless_ ? out.flatten(1) : out.flatten();  // [N / pack] logits, or [N, F] features
+  }
+  int64_t make_headless() override {
+    TORCH_CHECK(!headless_, "make_headless: already headless");
+    net_ = replace_module("net", without_last_layer(*net_));  // the last conv computed the logit
+    headless_ = true;
+    return features_;
   }
   int64_t pack_ = 1;
+  int64_t features_ = 0;
+  bool headless_ = false;
   torch::nn::Sequential net_{nullptr};
 };
 

@@ -62,6 +62,13 @@ void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectr
     seq->push_back(layer);
 }
 
+torch::nn::Sequential without_last_layer(const torch::nn::SequentialImpl& seq) {
+  torch::nn::Sequential out;
+  auto layer = seq.begin();
+  for (size_t i = 0; i + 1 < seq.size(); ++i, ++layer) out->push_back(*layer);
+  return out;
+}
+
 void push_activation(torch::nn::Sequential& seq, const std::string& name, double leaky_slope) {
   if (name == "relu")
     seq->push_back(torch::nn::ReLU());

@@ -61,12 +61,22 @@ struct MlpDiscriminatorImpl : DiscriminatorImpl {
     net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.d_dropout,
                                       cfg.d_batchnorm ? 1 : kNoBatchNorm, cfg.d_spectral_norm));
     init_weights(*net_, cfg.init);
+    features_ = cfg.d_hidden.back();
   }
   torch::Tensor forward(const torch::Tensor& x) override {
     // PacGAN: m consecutive samples side by side make one input.
-    return net_->forward(x.reshape({x.size(0) / pack_, -1})).squeeze(1);  // [N / pack]
+    const auto out = net_->forward(x.reshape({x.size(0) / pack_, -1}));
+    return headless_ ? out : out.squeeze(1);  // [N / pack] logits, or [N, F] features
+  }
+  int64_t make_headless() override {
+    TORCH_CHECK(!headless_, "make_headless: already headless");
+    net_ = replace_module("net", without_last_layer(*net_));  // the last Linear computed the logit
+    headless_ = true;
+    return features_;
   }
   int64_t pack_ = 1;
+  int64_t features_ = 0;
+  bool headless_ = false;
   torch::nn::Sequential net_{nullptr};
 };
 

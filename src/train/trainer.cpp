@@ -109,21 +109,28 @@ std::unique_ptr<losses::AdversarialLoss> make_loss(const Config& cfg) {
 }
 
 DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& loss, const torch::Tensor& real,
-                               const torch::Tensor& z, bool poison) {
+                               const torch::Tensor& z, bool poison, const torch::Tensor& y_real,
+                               const torch::Tensor& y_fake) {
   const Config& cfg = s.cfg;
   DStepResult r;
   torch::Tensor fake;
   {
     torch::NoGradGuard no_grad;  // D's update needs no gradient through G
-    fake = s.g->forward(z);
+    fake = s.g->generate(z, y_fake);
   }
   // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
   const torch::Tensor real_in = augment::random_apply(s.augment_ops, real, s.augment_gen);
   fake = augment::random_apply(s.augment_ops, fake, s.augment_gen);
-  const torch::Tensor real_out = s.d->forward(real_in);  // [B]
-  const torch::Tensor fake_out = s.d->forward(fake);     // [B]
+  const models::Judgement real_j = s.d->judge(real_in, y_real);
+  const models::Judgement fake_j = s.d->judge(fake, y_fake);
+  const torch::Tensor& real_out = real_j.logits;  // [B]
+  const torch::Tensor& fake_out = fake_j.logits;  // [B]
   torch::Tensor loss_d = loss.d_loss(real_out, fake_out);
-  const losses::Critic critic = [&](const torch::Tensor& x) { return s.d->forward(x); };
+  // ACGAN (Odena et al. 2017, eq. 2): D also learns to name the class of reals and fakes.
+  if (real_j.class_logits.defined())
+    loss_d = loss_d + cfg.ac_weight * (torch::nn::functional::cross_entropy(real_j.class_logits, y_real) +
+                                       torch::nn::functional::cross_entropy(fake_j.class_logits, y_fake));
+  const losses::Critic critic = [&](const torch::Tensor& x) { return s.d->judge(x, y_real).logits; };
   torch::Tensor penalty;
   if (cfg.gp_weight > 0) {
     const torch::Tensor e = torch::rand({real.size(0)}, s.noise_gen).to(real.device());
@@ -156,12 +163,16 @@ DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& los
   return r;
 }
 
-GStepResult generator_step(TrainState& s, const losses::AdversarialLoss& loss, const torch::Tensor& z) {
+GStepResult generator_step(TrainState& s, const losses::AdversarialLoss& loss, const torch::Tensor& z,
+                           const torch::Tensor& y_fake) {
   GStepResult r;
   // Through a frozen D: D's weight gradients would be thrown away.
   set_requires_grad(*s.d, false);
-  const torch::Tensor fake = augment::random_apply(s.augment_ops, s.g->forward(z), s.augment_gen);
-  const torch::Tensor loss_g = loss.g_loss(s.d->forward(fake));
+  const torch::Tensor fake = augment::random_apply(s.augment_ops, s.g->generate(z, y_fake), s.augment_gen);
+  const models::Judgement j = s.d->judge(fake, y_fake);
+  torch::Tensor loss_g = loss.g_loss(j.logits);
+  if (j.class_logits.defined())  // ACGAN: G wants its fakes recognised as the class asked for
+    loss_g = loss_g + s.cfg.ac_weight * torch::nn::functional::cross_entropy(j.class_logits, y_fake);
   s.opt_g->zero_grad();
   loss_g.backward();
   set_requires_grad(*s.d, true);
@@ -212,6 +223,13 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
                         " steps of batch " + std::to_string(batch) + " -> " + opts.run_dir);
 
   const torch::Tensor grid_z = models::grid_noise(cfg).to(device);
+  const bool conditional = !cfg.conditional.empty();
+  if (conditional && (ds.labels.min().item<int64_t>() < 0 || ds.labels.max().item<int64_t>() >= cfg.classes))
+    throw UserError("config: model.classes = " + std::to_string(cfg.classes) + " but the data's labels go up to " +
+                    std::to_string(ds.labels.max().item<int64_t>()));
+  const torch::Tensor grid_y = conditional ? models::balanced_labels(cfg.sample_grid, cfg.classes).to(device)
+                                           : torch::Tensor();
+  auto fake_labels = [&]() { return torch::randint(0, cfg.classes, {batch}, s.noise_gen, torch::kInt64).to(device); };
 
   std::ofstream metrics(run_dir::metrics_path(opts.run_dir), std::ios::app);
   if (!metrics) throw UserError(run_dir::metrics_path(opts.run_dir) + ": cannot write");
@@ -227,7 +245,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     torch::InferenceMode guard;
     auto& g = s.sampling_generator();
     g->eval();
-    const auto images = g->forward(grid_z);
+    const auto images = g->generate(grid_z, grid_y);
     if (g == s.g) g->train();
     result.sample_grid = run_dir::samples_dir(opts.run_dir) + "/" + run_dir::step_name(s.step) + ".png";
     if (ds.is_points())
@@ -279,7 +297,10 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
       const torch::Tensor idx = s.sampler->next();
       const torch::Tensor real = ds.batch(idx).to(device);  // [B, C, H, W] images in [-1, 1], or [B, 2] points
       const torch::Tensor z = models::sample_noise(cfg, batch, s.noise_gen).to(device);
-      const DStepResult r = discriminator_step(s, *loss, real, z, inject_nonfinite(s.step + 1));
+      // Conditional: the reals' labels, and uniformly drawn classes for the fakes.
+      const torch::Tensor y_real = conditional ? ds.labels.index_select(0, idx).to(device) : torch::Tensor();
+      const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
+      const DStepResult r = discriminator_step(s, *loss, real, z, inject_nonfinite(s.step + 1), y_real, y_fake);
       s.nimg += batch;
       finite = r.finite;
       if (!finite) break;
@@ -288,7 +309,8 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
       ++step_meter.d_count;
     }
     if (finite) {
-      const GStepResult r = generator_step(s, *loss, models::sample_noise(cfg, batch, s.noise_gen).to(device));
+      const torch::Tensor z = models::sample_noise(cfg, batch, s.noise_gen).to(device);
+      const GStepResult r = generator_step(s, *loss, z, conditional ? fake_labels() : torch::Tensor());
       finite = r.finite;
       if (finite) {
         step_meter.loss_g += r.loss_g;
@@ -375,11 +397,13 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
     }
     if (evaluator && (s.step % cfg.eval_every == 0 || last)) {
       const auto e0 = std::chrono::steady_clock::now();
-      nlohmann::json line = evaluator->measure(generate(s, cfg.eval_n, kEvalSeed), eval_which, kEvalSeed);
+      const torch::Tensor eval_labels = conditional ? models::balanced_labels(cfg.eval_n, cfg.classes) : torch::Tensor();
+      nlohmann::json line = evaluator->measure(generate(s, cfg.eval_n, kEvalSeed, 1024, eval_labels), eval_which,
+                                               kEvalSeed, eval_labels);
       line["event"] = "eval";
       line["step"] = s.step;
       std::string message = "step " + std::to_string(s.step);
-      for (const char* k : {"fid", "kid", "is", "precision", "recall", "density", "coverage"})
+      for (const char* k : {"fid", "kid", "is", "precision", "recall", "density", "coverage", "label_accuracy"})
         if (line.contains(k)) message += std::string(" ") + k + " " + std::to_string(metric_value(line, k));
       if (!cfg.eval_best.empty()) {
         const double v = metric_value(line, cfg.eval_best);

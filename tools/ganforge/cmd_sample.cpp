@@ -14,11 +14,18 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--n", opts->n, "number of images")->check(CLI::PositiveNumber);
   cmd->add_option("--out", opts->out, "output: .png (grid), .idx or .idx.gz (uint8 IDX images)")->required();
   cmd->add_option("--seed", opts->seed, "noise seed")->check(CLI::NonNegativeNumber);
-  cmd->callback([opts]() {
+  cmd->add_option("--label", opts->label, "conditional runs: images of this class only")
+      ->check(CLI::NonNegativeNumber);
+  auto labels = std::make_shared<std::string>();
+  cmd->add_option("--labels", *labels, "conditional runs: 'all' = --n images of each class, a grid row per class")
+      ->check(CLI::IsMember({"all"}));
+  cmd->callback([opts, labels]() {
     if (opts->run_dir.empty() && opts->checkpoint.empty()) throw UserError("sample: give --run DIR or --checkpoint FILE");
+    opts->all_labels = *labels == "all";
+    if (opts->all_labels && opts->label >= 0) throw UserError("sample: give --label K or --labels all, not both");
     const std::string used = sample(*opts);
-    std::fprintf(stderr, "sample: %lld images from %s -> %s\n", static_cast<long long>(opts->n), used.c_str(),
-                 opts->out.c_str());
+    std::fprintf(stderr, "sample: %lld images%s from %s -> %s\n", static_cast<long long>(opts->n),
+                 opts->all_labels ? " of each class" : "", used.c_str(), opts->out.c_str());
   });
 }
 
