@@ -175,7 +175,13 @@ Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t c
 
 }  // namespace
 
-TrainResult train(const TrainOptions& opts) {
+TrainResult train(const TrainOptions& opts_in) {
+  TrainOptions opts = opts_in;
+  if (opts.dataset == "stacked-mnist") {  // measured with the MNIST digit evaluator on each channel
+    if (opts.console)
+      std::fprintf(opts.console, "evaluator: Stacked MNIST uses the MNIST digit evaluator on each channel: training that\n");
+    opts.dataset = "mnist";
+  }
   if (opts.dataset != "mnist" && opts.dataset != "fashion-mnist")
     throw UserError("evaluator: no evaluator for dataset '" + opts.dataset + "' (mnist, fashion-mnist)");
   if (opts.batch <= 0 || opts.lr <= 0 || opts.epochs < 0 || opts.max_steps < 0)

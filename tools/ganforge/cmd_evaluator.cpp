@@ -11,8 +11,8 @@ void add_evaluator(CLI::App& app) {
   auto threads = std::make_shared<int>(0);
   CLI::App* train = cmd->add_subcommand(
       "train", "train the evaluator CNN on a dataset's train split and report its test accuracy");
-  train->add_option("--dataset", opts->dataset, "mnist or fashion-mnist")
-      ->check(CLI::IsMember({"mnist", "fashion-mnist"}));
+  train->add_option("--dataset", opts->dataset, "mnist, fashion-mnist, or stacked-mnist (= the mnist evaluator)")
+      ->check(CLI::IsMember({"mnist", "fashion-mnist", "stacked-mnist"}));
   train->add_option("--data", opts->data_dir, "IDX folder (default: the dataset's)");
   train->add_option("--out", opts->out, "evaluator file (default: data/evaluators/<dataset>.pt, used by eval)");
   train->add_option("--epochs", opts->epochs, "passes over the train split (default: mnist 20, fashion-mnist 8)")
