@@ -8,6 +8,7 @@
 
 #include "ganforge/data.h"
 #include "ganforge/error.h"
+#include "ganforge/evaluate.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/fs.h"
 #include "ganforge/metrics.h"
@@ -375,6 +376,19 @@ TEST_F(ShortEvaluator, StackedMnistModesFromTheDigitEvaluator) {
   EXPECT_EQ(j["generated"]["classes"]["of"], 1000);
   EXPECT_GT(j["real_floor"]["classes"]["covered"].get<int64_t>(), 900);  // 10,000 real test images
   EXPECT_EQ(j["extractor"]["name"], "stacked(ganforge-evaluator/mnist)");
+}
+
+TEST_F(ShortEvaluator, InceptionScoreDoesNotDependOnSampleOrder) {
+  // Conditional runs generate their classes in blocks; IS's splits must not each see a single class.
+  ::setenv("GANFORGE_CACHE", (*dir_ / "cache-order").c_str(), 1);
+  const ImageMetrics im("mnist", "", "", result_.path, nullptr);
+  ::unsetenv("GANFORGE_CACHE");
+  const auto test = data::load("mnist", "", "test");
+  const auto by_class = test.images.index_select(0, std::get<1>(test.labels.sort(/*stable=*/true, 0, false)));
+  const auto sorted = im.measure(by_class, {"is"}, 0)["is"]["mean"].get<double>();
+  const auto shuffled = im.measure(test.images, {"is"}, 0)["is"]["mean"].get<double>();
+  EXPECT_NEAR(sorted, shuffled, 0.05 * shuffled);
+  EXPECT_GT(sorted, 3.0);  // one class per split would score about 1
 }
 
 }  // namespace

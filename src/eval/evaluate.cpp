@@ -120,7 +120,10 @@ json image_metrics(const std::set<std::string>& which, const evaluator::Outputs&
     j["kid"] = {{"mean", k.mean}, {"std", k.std}, {"subsets", k.subsets}, {"subset_size", k.subset_size}};
   }
   if (which.count("is")) {
-    const auto s = metrics::inception_score(fake.probs, std::min<int64_t>(10, fake.probs.size(0)));
+    // The splits must each be a random sample: conditional runs generate their classes in blocks.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 1);
+    const auto order = torch::randperm(fake.probs.size(0), gen, torch::kInt64);
+    const auto s = metrics::inception_score(fake.probs.index_select(0, order), std::min<int64_t>(10, fake.probs.size(0)));
     j["is"] = {{"mean", s.mean}, {"std", s.std}, {"splits", s.splits}};
   }
   if (which.count("pr") || which.count("dc")) {
