@@ -360,6 +360,10 @@ void validate(const Config& cfg) {
                       "real and a fake of different classes has no label; use loss.r1_gamma");
   }
   if (cfg.eval_every > 0) {
+    std::stringstream names(cfg.eval_metrics);
+    for (std::string m; std::getline(names, m, ',');)
+      if (m != "fid" && m != "kid" && m != "is" && m != "pr" && m != "dc" && m != "classes")
+        throw UserError("config: train.eval_metrics: unknown metric '" + m + "' (fid, kid, is, pr, dc, classes)");
     if (cfg.dataset == "ring8" || cfg.dataset == "grid25")
       throw UserError("config: train.eval_every is for image data; evaluate a 2D run with 'ganforge eval'");
     const std::string m = "," + cfg.eval_metrics + ",";

@@ -97,6 +97,8 @@ TEST(BadInputs, EachIsOneClearLineAndExitCode2) {
       {cfg + "missing.toml", "config file not found"},
       {"train --config {src}/configs/seed-keras-mlp.toml --out {src}/README.md/run", "cannot create run directory"},
       {"train --config {src}/configs/seed-keras-mlp.toml --set train.stesp=5 --out {out}", "did you mean 'train.steps'"},
+      {"train --config {src}/configs/mnist-cgan.toml --set train.eval_metrics=fid,sharpness --out {out}",
+       "train.eval_metrics: unknown metric 'sharpness'"},
       {"sample --run {out} --n 4 --out x.png", "run directory not found"},
       {"sample --checkpoint {src}/tests/bad_inputs/config_lr_zero.toml --n 4 --out x.png", "corrupt or unreadable checkpoint"},
   };
