@@ -14,6 +14,7 @@
 #include "dcgan.h"
 #include "ganforge/error.h"
 #include "ganforge/layers.h"
+#include "sequential_discriminator.h"
 
 namespace ganforge::models {
 namespace {
@@ -64,7 +65,7 @@ struct DcganGeneratorImpl : GeneratorImpl {
   torch::nn::Sequential net_{nullptr};
 };
 
-struct DcganDiscriminatorImpl : DiscriminatorImpl {
+struct DcganDiscriminatorImpl : SequentialDiscriminatorImpl {
   DcganDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
     const Geometry geo = geometry(shape, cfg.conditional == "concat" ? cfg.classes : 0);
     const bool sn = cfg.d_spectral_norm;
@@ -74,8 +75,7 @@ struct DcganDiscriminatorImpl : DiscriminatorImpl {
                  sn);
     };
     int64_t width = cfg.d_channels;
-    pack_ = cfg.pack;
-    conv(shape[0] * pack_, width, 4, 2, 1, true);
+    conv(shape[0] * cfg.pack, width, 4, 2, 1, true);
     push_activation(seq, "leaky_relu", cfg.leaky_slope);
     for (int64_t i = 1; i < geo.n; ++i) {
       conv(width, width * 2, 4, 2, 1, !cfg.d_batchnorm);
@@ -84,26 +84,13 @@ struct DcganDiscriminatorImpl : DiscriminatorImpl {
       push_activation(seq, "leaky_relu", cfg.leaky_slope);
     }
     conv(width, 1, geo.s0, 1, 0, true);
-    net_ = register_module("net", seq);
+    set_net(seq, width * geo.s0 * geo.s0, cfg.pack);
     init_weights(*net_, cfg.init);
-    features_ = width * geo.s0 * geo.s0;
   }
-  torch::Tensor forward(const torch::Tensor& x) override {
-    // PacGAN: m consecutive samples stacked along the channels make one input.
-    const auto packed = x.reshape({x.size(0) / pack_, pack_ * x.size(1), x.size(2), x.size(3)});
-    const auto out = net_->forward(packed);
-    return headless_ ? out.flatten(1) : out.flatten();  // [N / pack] logits, or [N, F] features
+  // m consecutive samples stacked along the channels make one input.
+  torch::Tensor pack(const torch::Tensor& x) const override {
+    return x.reshape({x.size(0) / pack_, pack_ * x.size(1), x.size(2), x.size(3)});
   }
-  int64_t make_headless() override {
-    TORCH_CHECK(!headless_, "make_headless: already headless");
-    net_ = replace_module("net", without_last_layer(*net_));  // the last conv computed the logit
-    headless_ = true;
-    return features_;
-  }
-  int64_t pack_ = 1;
-  int64_t features_ = 0;
-  bool headless_ = false;
-  torch::nn::Sequential net_{nullptr};
 };
 
 }  // namespace

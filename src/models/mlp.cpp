@@ -10,6 +10,7 @@
 #include "ganforge/error.h"
 #include "ganforge/models.h"
 #include "ganforge/layers.h"
+#include "sequential_discriminator.h"
 
 namespace ganforge::models {
 namespace {
@@ -52,32 +53,18 @@ struct MlpGeneratorImpl : GeneratorImpl {
   torch::nn::Sequential net_{nullptr};
 };
 
-struct MlpDiscriminatorImpl : DiscriminatorImpl {
+struct MlpDiscriminatorImpl : SequentialDiscriminatorImpl {
   MlpDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
     const int64_t in =
         cfg.pack * std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-    pack_ = cfg.pack;
     // D's batch normalization starts at its second layer, as in DCGAN (Radford et al. 2016, sec. 3).
-    net_ = register_module("net", mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.d_dropout,
-                                      cfg.d_batchnorm ? 1 : kNoBatchNorm, cfg.d_spectral_norm));
+    set_net(mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.d_dropout,
+                cfg.d_batchnorm ? 1 : kNoBatchNorm, cfg.d_spectral_norm),
+            cfg.d_hidden.back(), cfg.pack);
     init_weights(*net_, cfg.init);
-    features_ = cfg.d_hidden.back();
   }
-  torch::Tensor forward(const torch::Tensor& x) override {
-    // PacGAN: m consecutive samples side by side make one input.
-    const auto out = net_->forward(x.reshape({x.size(0) / pack_, -1}));
-    return headless_ ? out : out.squeeze(1);  // [N / pack] logits, or [N, F] features
-  }
-  int64_t make_headless() override {
-    TORCH_CHECK(!headless_, "make_headless: already headless");
-    net_ = replace_module("net", without_last_layer(*net_));  // the last Linear computed the logit
-    headless_ = true;
-    return features_;
-  }
-  int64_t pack_ = 1;
-  int64_t features_ = 0;
-  bool headless_ = false;
-  torch::nn::Sequential net_{nullptr};
+  // m consecutive samples side by side make one input.
+  torch::Tensor pack(const torch::Tensor& x) const override { return x.reshape({x.size(0) / pack_, -1}); }
 };
 
 }  // namespace
