@@ -60,11 +60,13 @@ bool gradients_finite(const torch::nn::Module& m) {
   return true;
 }
 
-// Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and
-// the resumed run writes them again.
 constexpr int64_t kEvalSeed = 20141;  // noise of the periodic evaluations
 
-bool lower_is_better(const std::string& metric) { return metric == "fid" || metric == "kid"; }
+// Whether `v` is a better value of `metric` than `best` (NaN: nothing yet); non-finite values never are.
+bool improves(const std::string& metric, double v, double best) {
+  const bool lower_is_better = metric == "fid" || metric == "kid";
+  return std::isfinite(v) && (std::isnan(best) || (lower_is_better ? v < best : v > best));
+}
 
 // A metric's value in an eval result line: fid, precision, ... directly; kid and is by their mean.
 double metric_value(const nlohmann::json& line, const std::string& metric) {
@@ -83,11 +85,13 @@ double best_logged(const std::string& path, const std::string& metric) {
     const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || j.value("event", "") != "eval") continue;
     const double v = metric_value(j, metric);
-    if (std::isfinite(v) && (std::isnan(best) || (lower_is_better(metric) ? v < best : v > best))) best = v;
+    if (improves(metric, v, best)) best = v;
   }
   return best;
 }
 
+// Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and
+// the resumed run writes them again.
 void truncate_metrics(const std::string& path, int64_t step) {
   std::ifstream in(path);
   std::string kept, line;
@@ -407,7 +411,7 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
         if (line.contains(k)) message += std::string(" ") + k + " " + std::to_string(metric_value(line, k));
       if (!cfg.eval_best.empty()) {
         const double v = metric_value(line, cfg.eval_best);
-        if (std::isfinite(v) && (std::isnan(best) || (lower_is_better(cfg.eval_best) ? v < best : v > best))) {
+        if (improves(cfg.eval_best, v, best)) {
           best = v;
           try {
             save_checkpoint(run_dir::checkpoints_dir(opts.run_dir) + "/best.pt", s);
