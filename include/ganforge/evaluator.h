@@ -30,6 +30,9 @@ TORCH_MODULE(Net);
 
 constexpr int64_t kFeatures = 128;
 
+// The datasets the evaluator recipe is for (Stacked MNIST uses the mnist one on each channel).
+bool has_recipe(const std::string& dataset);
+
 // `ganforge evaluator train`: trains the evaluator for `dataset` on its train split, seeded, and measures
 // its accuracy on the test split. Recipe: Adam (lr 1e-3, cosine decay to 0), batch 128, random translation
 // by up to 2 pixels (and horizontal flips for fashion-mnist), cross-entropy. Runs are repeatable for a

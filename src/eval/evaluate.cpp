@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "ganforge/archive.h"
 #include "ganforge/data.h"
 #include "ganforge/error.h"
 #include "ganforge/evaluator.h"
@@ -96,13 +97,8 @@ evaluator::Outputs real_outputs(evaluator::Extractor& ex, const data::Dataset& d
     torch::serialize::OutputArchive ar;
     ar.write("features", o.features);
     if (o.probs.defined()) ar.write("probs", o.probs);
-    std::vector<uint8_t> bytes;
-    ar.save_to([&bytes](const void* p, size_t n) {
-      bytes.insert(bytes.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
-      return n;
-    });
     fsys::create_directories(file.parent_path(), ec);
-    fs::write_file_atomic(file.string(), bytes);
+    fs::write_file_atomic(file.string(), archive_bytes(ar));
   } catch (const UserError& e) {
     if (console) std::fprintf(console, "eval: cannot cache features (%s); continuing\n", e.what());
   }
@@ -226,9 +222,9 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
     // Classification Accuracy Score: a classifier trained on as many generated labelled images as the real
     // train split holds, tested on the real test split; the floor is the same recipe trained on real data.
     if (classes == 0) throw UserError("eval: metric 'cas' needs a conditional run (model.conditional)");
-    if (cfg.dataset != "mnist" && cfg.dataset != "fashion-mnist")
+    if (!evaluator::has_recipe(cfg.dataset))
       throw UserError("eval: metric 'cas' uses the evaluator recipe, which is for mnist and fashion-mnist");
-    const int64_t n_cas = data::load(cfg.dataset, cfg.data_dir, "train").size();
+    const int64_t n_cas = j["reference"]["n"].get<int64_t>();  // the real train split's size
     if (opts.console) {
       std::fprintf(opts.console, "eval: CAS: training a classifier on %lld generated images...\n",
                    static_cast<long long>(n_cas));
@@ -243,9 +239,8 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
     const auto r = evaluator::classification_accuracy_score(images, cas_labels, t);
     j["generated"]["cas"] = {{"accuracy", r.test_accuracy}, {"train_n", n_cas}, {"test_n", r.test_count},
                              {"seconds", r.seconds}};
-    const auto m = im.manifest();
-    if (m["extractor"].contains("test_accuracy") && opts.features.empty())
-      j["real_floor"]["cas"] = {{"accuracy", m["extractor"]["test_accuracy"]}, {"train_n", n_cas},
+    if (j["extractor"].contains("test_accuracy") && opts.features.empty())
+      j["real_floor"]["cas"] = {{"accuracy", j["extractor"]["test_accuracy"]}, {"train_n", n_cas},
                                 {"test_n", r.test_count}};
   }
   j["quantized"] = "generated images rounded to 8 bits before feature extraction";
@@ -317,7 +312,7 @@ ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_d
   } else if (!evaluator_file.empty()) {
     impl_->ex = evaluator::load(evaluator_file);
   } else {
-    if (dataset != "mnist" && dataset != "fashion-mnist" && dataset != "stacked-mnist")
+    if (!evaluator::has_recipe(dataset) && dataset != "stacked-mnist")
       throw UserError("eval: no built-in evaluator for '" + dataset + "'; give --features FILE.pt");
     impl_->ex = evaluator::load_or_train(dataset == "stacked-mnist" ? "mnist" : dataset, data_dir, console);
   }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "ganforge/archive.h"
 #include "ganforge/data.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
@@ -116,6 +117,8 @@ torch::Tensor NetImpl::features(const torch::Tensor& x) {
 
 torch::Tensor NetImpl::forward(const torch::Tensor& x) { return head(dropout(features(x))); }
 
+bool has_recipe(const std::string& dataset) { return dataset == "mnist" || dataset == "fashion-mnist"; }
+
 std::string cache_dir() {
   if (const char* dir = std::getenv("GANFORGE_CACHE"); dir && *dir) return dir;
   // The parent of the data folders: $GANFORGE_DATA, or the project's data/ (wherever default_dir finds mnist).
@@ -182,7 +185,7 @@ TrainResult train(const TrainOptions& opts_in) {
       std::fprintf(opts.console, "evaluator: Stacked MNIST uses the MNIST digit evaluator on each channel: training that\n");
     opts.dataset = "mnist";
   }
-  if (opts.dataset != "mnist" && opts.dataset != "fashion-mnist")
+  if (!has_recipe(opts.dataset))
     throw UserError("evaluator: no evaluator for dataset '" + opts.dataset + "' (mnist, fashion-mnist)");
   if (opts.batch <= 0 || opts.lr <= 0 || opts.epochs < 0 || opts.max_steps < 0)
     throw UserError("evaluator: batch and lr must be positive, epochs and max steps not negative");
@@ -206,12 +209,7 @@ TrainResult train(const TrainOptions& opts_in) {
   torch::serialize::OutputArchive net_ar;
   net->save(net_ar);
   ar.write("net", net_ar);
-  std::vector<uint8_t> bytes;
-  ar.save_to([&bytes](const void* data, size_t n) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    bytes.insert(bytes.end(), p, p + n);
-    return n;
-  });
+  const std::vector<uint8_t> bytes = archive_bytes(ar);
   std::error_code ec;
   if (const auto parent = fsys::path(out).parent_path(); !parent.empty()) fsys::create_directories(parent, ec);
   fs::write_file_atomic(out, bytes);
@@ -297,7 +295,8 @@ TrainResult classification_accuracy_score(const torch::Tensor& images, const tor
   generated.images = images;
   generated.labels = labels.to(torch::kInt64);
   const data::Dataset test_set = data::load(opts.dataset, opts.data_dir, "test");
-  const int64_t classes = data::load(opts.dataset, opts.data_dir, "train").labels.max().item<int64_t>() + 1;
+  const int64_t classes =
+      std::max(generated.labels.max().item<int64_t>(), test_set.labels.max().item<int64_t>()) + 1;
   const auto t0 = std::chrono::steady_clock::now();
   TrainResult r;
   fit(generated, test_set, classes, opts, r);

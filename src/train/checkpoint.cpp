@@ -4,8 +4,8 @@
 #include <zlib.h>
 
 #include <filesystem>
-#include <sstream>
 
+#include "ganforge/archive.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
 #include "ganforge/run_dir.h"
@@ -151,13 +151,11 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
     for (const auto& p : m->named_parameters())
       if (!torch::isfinite(p.value()).all().item<bool>())
         throw NonFiniteWeights("refusing to write " + path + ": parameter " + p.key() + " is not finite");
-  std::ostringstream os;
-  ar.save_to(os);
-  const std::string bytes = os.str();
+  const std::vector<uint8_t> bytes = archive_bytes(ar);
   // The checksum goes first, in its own file: a checkpoint whose sidecar is missing or disagrees is
   // not trusted.
   fs::write_text_atomic(path + ".crc32", checksum_line(bytes.data(), bytes.size()));
-  fs::write_file_atomic(path, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  fs::write_file_atomic(path, bytes);
 }
 
 namespace {
