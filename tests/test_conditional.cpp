@@ -125,8 +125,7 @@ TEST(Conditional, ConfigRefusesPackAndGradientPenalty) {
 TEST(Conditional, SampleByLabelThroughTheCli) {
   test::TempDir dir;
   const std::string run = dir / "run";
-  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/mnist-cgan.toml --set train.steps=30 " +
-                         "--set train.eval_every=0 --set train.sample_every=0 --out " + run + " --quiet");
+  auto r = test::train_short("mnist-cgan", 30, run, "--set train.eval_every=0");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // --labels all: a grid row per class, n columns.
   r = test::run_cli("sample --run " + run + " --labels all --n 3 --out " + (dir / "all.png"));
@@ -163,8 +162,7 @@ TEST(Conditional, SampleByLabelThroughTheCli) {
   }
   // An unconditional run refuses labels.
   const std::string plain = dir / "plain";
-  r = test::run_cli("train --config " + test::source_dir() + "/configs/mnist-mlp.toml --set train.steps=5 " +
-                    "--set train.sample_every=0 --out " + plain + " --quiet");
+  r = test::train_short("mnist-mlp", 5, plain);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = test::run_cli("sample --run " + plain + " --label 1 --n 2 --out " + (dir / "y.png"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -175,9 +173,9 @@ TEST(Conditional, EachKindTrainsAFewStepsWithFiniteLosses) {
   for (const std::string kind : {"concat", "projection", "acgan"}) {
     SCOPED_TRACE(kind);
     test::TempDir dir;
-    const auto r = test::run_cli("train --config " + test::source_dir() + "/configs/fashion-cgan-projection.toml " +
-                                 "--set data.dataset=mnist --set model.conditional=" + kind + " --set train.steps=12 --set train.log_every=4 " +
-                                 "--set train.eval_every=0 --set train.sample_every=0 --out " + (dir / "run") + " --quiet");
+    const auto r = test::train_short("fashion-cgan-projection", 12, dir / "run",
+                                     "--set data.dataset=mnist --set model.conditional=" + kind +
+                                         " --set train.log_every=4 --set train.eval_every=0");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     std::ifstream in(dir / "run/metrics.jsonl");
     int lines = 0;

@@ -213,8 +213,7 @@ TEST_F(ShortEvaluator, CorruptFileIsAUserError) {
 TEST_F(ShortEvaluator, EvalOnAnImageRun) {
   // A few MLP steps: a poor generator whose FID must sit far above the real floor.
   const std::string run = *dir_ / "run";
-  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/mnist-mlp.toml --set train.steps=30 " +
-                         "--set train.checkpoint_every=30 --set train.sample_every=0 --out " + run + " --quiet");
+  auto r = test::train_short("mnist-mlp", 30, run, "--set train.checkpoint_every=30");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string cache = "GANFORGE_CACHE=" + (*dir_ / "cache") + " ";
   const std::string eval = "eval --run " + run + " --evaluator " + result_.path + " --n 600";
@@ -272,10 +271,9 @@ TEST_F(ShortEvaluator, PeriodicEvaluationKeepsTheBestCheckpoint) {
   std::filesystem::create_directories(cache);
   std::filesystem::copy_file(result_.path, cache + "/mnist.pt");
   const std::string run = *dir_ / "periodic";
-  const auto r = test::run_cli("train --config " + test::source_dir() + "/configs/mnist-mlp.toml --set train.steps=40 " +
-                                   "--set train.eval_every=20 --set train.eval_n=300 --set train.eval_metrics=fid,pr " +
-                                   "--set train.sample_every=0 --out " + run + " --quiet",
-                               "GANFORGE_CACHE=" + cache + " ");
+  const auto r = test::train_short("mnist-mlp", 40, run,
+                                   "--set train.eval_every=20 --set train.eval_n=300 --set train.eval_metrics=fid,pr",
+                                   "GANFORGE_CACHE=" + cache + " ");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::vector<nlohmann::json> evals;
   std::ifstream in(run + "/metrics.jsonl");
@@ -305,8 +303,7 @@ TEST_F(ShortEvaluator, PeriodicEvaluationKeepsTheBestCheckpoint) {
 
 TEST_F(ShortEvaluator, ConditionalRunReportsLabelAccuracy) {
   const std::string run = *dir_ / "cgan";
-  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/mnist-cgan.toml --set train.steps=20 " +
-                         "--set train.eval_every=0 --set train.sample_every=0 --out " + run + " --quiet");
+  auto r = test::train_short("mnist-cgan", 20, run, "--set train.eval_every=0");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = test::run_cli("eval --run " + run + " --evaluator " + result_.path + " --n 300 --metrics fid --json",
                     "GANFORGE_CACHE=" + (*dir_ / "cache") + " ");
@@ -366,8 +363,7 @@ TEST_F(ShortEvaluator, StackedMnistModesFromTheDigitEvaluator) {
   EXPECT_GT(acc, std::pow(result_.test_accuracy, 3) - 0.15);
   // A Stacked MNIST run through train and eval: classes are the 1,000 modes, 26,000 samples by default.
   const std::string run = *dir_ / "stacked";
-  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/stacked-mnist-dcgan.toml --set train.steps=4 " +
-                         "--set train.sample_every=0 --out " + run + " --quiet");
+  auto r = test::train_short("stacked-mnist-dcgan", 4, run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = test::run_cli("eval --run " + run + " --evaluator " + result_.path + " --n 500 --metrics classes --json",
                     "GANFORGE_CACHE=" + (*dir_ / "cache") + " ");

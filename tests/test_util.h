@@ -65,6 +65,15 @@ inline CommandResult run_cli(const std::string& args, const std::string& env = "
   return r;
 }
 
+// A short training run through the CLI: configs/<config>.toml for `steps` steps into `run`, without
+// intermediate sample grids, quiet; `sets` adds "--set key=value" arguments, `env` as for run_cli.
+inline CommandResult train_short(const std::string& config, int steps, const std::string& run,
+                                 const std::string& sets = "", const std::string& env = "") {
+  return run_cli("train --config " + source_dir() + "/configs/" + config + ".toml --set train.steps=" +
+                     std::to_string(steps) + " --set train.sample_every=0 " + sets + " --out " + run + " --quiet",
+                 env);
+}
+
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

@@ -273,8 +273,7 @@ TEST(Toys, PackedDiscriminatorJudgesGroupsAndPenaltiesFollowThePacks) {
 TEST(Toys, TrainSampleAndEvalFromTheCommandLine) {
   test::TempDir dir;
   const std::string run = dir / "ring";
-  auto r = test::run_cli("train --config " + test::source_dir() + "/configs/ring8-gan.toml --set train.steps=300 " +
-                         "--set train.sample_every=0 --out " + run + " --quiet");
+  auto r = test::train_short("ring8-gan", 300, run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(run + "/samples/step-0000300.png")) << "scatter plot";
   r = test::run_cli("sample --run " + run + " --n 50 --out " + (dir / "p.csv"));
