@@ -13,6 +13,7 @@
 #include "ganforge/fs.h"
 #include "ganforge/metrics.h"
 #include "ganforge/runtime.h"
+#include "test_state.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -119,12 +120,20 @@ TEST(ClassStats, CountsCoverageAndKl) {
   const auto s = metrics::class_stats(probs, labels);
   EXPECT_EQ(s.counts, (std::vector<int64_t>{2, 1, 1, 0}));
   EXPECT_EQ(s.covered, 3);
+  EXPECT_EQ(s.represented, 3);  // each of the three holds at least a quarter of its 1/4 share
   EXPECT_NEAR(s.kl, 0.5 * std::log(2.0), 1e-12);  // 0.5 log(0.5/0.25) + 2 * 0.25 log(0.25/0.25)
   EXPECT_NEAR(s.kl_uniform, 0.5 * std::log(2.0), 1e-12);  // the real labels are uniform here
   // Against skewed real labels the two differ: KL to the labels is 0 when the samples follow them.
   const auto skewed = metrics::class_stats(probs, torch::tensor({0, 0, 1, 2}));
   EXPECT_NEAR(skewed.kl, 0.0, 1e-12);
   EXPECT_NEAR(skewed.kl_uniform, 0.5 * std::log(2.0), 1e-12);
+  // Covered is not represented: a class with one stray sample of ten, where the real data has half.
+  const auto nine_to_one = torch::eye(2, torch::kFloat64).index_select(0, torch::tensor({0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+  const auto stray = metrics::class_stats(nine_to_one, torch::tensor({0, 1}));
+  EXPECT_EQ(stray.covered, 2);
+  EXPECT_EQ(stray.represented, 1);  // 0.1 < 0.25 * 0.5
+  // At exactly a quarter of its share a class counts.
+  EXPECT_EQ(metrics::class_stats(nine_to_one, torch::tensor({0, 0, 0, 0, 0, 0, 1, 1, 1, 1})).represented, 2);
 }
 
 TEST(TorchScript, FeaturesOfATracedModuleMatchPyTorch) {
@@ -299,6 +308,33 @@ TEST_F(ShortEvaluator, PeriodicEvaluationKeepsTheBestCheckpoint) {
   ASSERT_EQ(e.exit_code, 0) << e.output;
   const int64_t best_step = evals[1].value("best", false) ? 40 : 20;
   EXPECT_EQ(test::last_json_line(e.output)["step"], best_step);
+}
+
+TEST_F(ShortEvaluator, CollapsedSamplesAreReportedAsFewClasses) {
+  const std::string cache = *dir_ / "collapse-cache";
+  std::filesystem::create_directories(cache);
+  std::filesystem::copy_file(result_.path, cache + "/mnist.pt");
+  const std::string env = "GANFORGE_CACHE=" + cache + " ";
+  const std::string run = *dir_ / "collapse";
+  auto r = test::train_short("mnist-mlp", 20, run, "--set train.eval_every=20 --set train.eval_n=300", env);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // G's output layer zeroed: one step later every sample is nearly the same image, so one class.
+  test::collapse_generator(run + "/checkpoints/step-0000020.pt");
+  r = test::run_cli("train --resume " + run + " --set train.steps=21 --quiet", env);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<nlohmann::json> evals, warnings;
+  std::ifstream in(run + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("event", "") == "eval" && j["step"] == 21) evals.push_back(j);
+    if (j.value("event", "") == "warning" && j["what"] == "few_classes" && j["step"] == 21) warnings.push_back(j);
+  }
+  ASSERT_EQ(evals.size(), 1u);  // classes are measured by default
+  ASSERT_TRUE(evals[0].contains("classes"));
+  EXPECT_LE(evals[0]["classes"]["represented"].get<int64_t>(), 2);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0]["represented"], evals[0]["classes"]["represented"]);
+  EXPECT_EQ(warnings[0]["of"], 10);
 }
 
 TEST_F(ShortEvaluator, ConditionalRunReportsLabelAccuracy) {

@@ -15,6 +15,7 @@
 #include "ganforge/png.h"
 #include "ganforge/run_dir.h"
 #include "ganforge/trainer.h"
+#include "test_state.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -381,6 +382,29 @@ TEST(Guard, SkipsANonFiniteStepAndWarnsAboutASaturatedD) {
   EXPECT_EQ(warnings[0]["what"], "d_saturated");
 }
 
+TEST(Guard, WarnsWhenTheSamplesCollapseOntoOnePoint) {
+  test::TempDir dir;
+  Config cfg = seed_config();
+  cfg.steps = 10;
+  cfg.sample_every = 0;
+  cfg.checkpoint_every = 10;
+  TrainOptions opts;
+  opts.run_dir = dir / "run";
+  opts.console = nullptr;
+  const auto r = train(cfg, opts);
+  // G's output layer zeroed: one step later every sample is (nearly) the same image.
+  test::collapse_generator(r.checkpoint);
+  cfg.steps = 11;
+  opts.resume = true;
+  train(cfg, opts);
+  std::vector<nlohmann::json> collapse;
+  for (const auto& w : events(dir / "run", "warning"))
+    if (w["what"] == "low_diversity" && w["step"] == 11) collapse.push_back(w);
+  ASSERT_EQ(collapse.size(), 1u);
+  EXPECT_LT(collapse[0]["diversity"].get<double>(), 0.05);
+  EXPECT_NE(collapse[0]["message"].get<std::string>().find("collapsing"), std::string::npos);
+}
+
 TEST(Guard, RepeatedNonFiniteStepsRollBackAndLowerTheLearningRates) {
   test::TempDir dir;
   std::vector<int64_t> inject;
@@ -417,11 +441,7 @@ TEST(Checkpoint, ChecksumCatchesCorruptionAndNonFiniteWeightsAreNeverWritten) {
   EXPECT_TRUE(std::filesystem::exists(dir / "a.pt.crc32"));
   TrainState t = make_state(cfg, {1, 28, 28}, 0);
   load_checkpoint(dir / "a.pt", t, true);  // intact: loads
-  std::string bytes;
-  {
-    std::ifstream in(dir / "a.pt", std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  std::string bytes = test::read_text(dir / "a.pt");
   bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);  // one flipped bit
   test::write_bytes(dir / "a.pt", bytes);
   try {
@@ -429,6 +449,22 @@ TEST(Checkpoint, ChecksumCatchesCorruptionAndNonFiniteWeightsAreNeverWritten) {
     FAIL() << "corrupt checkpoint accepted";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
+  }
+  // Without the sidecar (copied by hand, or written by an older ganforge) the zip's own CRC-32s catch it,
+  // before LibTorch parses the damaged TorchScript source (a flipped bit there crashed LibTorch 1.13).
+  save_checkpoint(dir / "b.pt", s);
+  std::filesystem::remove(dir / "b.pt.crc32");
+  bytes = test::read_text(dir / "b.pt");
+  const size_t source = bytes.find("__parameters__");
+  ASSERT_NE(source, std::string::npos);
+  bytes[source + 3] = static_cast<char>(bytes[source + 3] ^ 0x04);
+  test::write_bytes(dir / "b.pt", bytes);
+  try {
+    load_checkpoint(dir / "b.pt", t, true);
+    FAIL() << "corrupt checkpoint without a sidecar accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("b.pt: corrupt or unreadable checkpoint"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(".py' fails its CRC-32"), std::string::npos) << e.what();
   }
   {
     torch::NoGradGuard no_grad;

@@ -1,4 +1,5 @@
-// LibTorch archives as bytes in memory: what the atomic file writer (fs.h) and the checksums take.
+// LibTorch archives as bytes in memory: what the atomic file writer (fs.h) and the checksums take, and
+// what readers hand to LibTorch only after the zip integrity check (zip_check.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -8,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "ganforge/error.h"
+#include "ganforge/zip_check.h"
+
 namespace ganforge {
 
 inline std::vector<uint8_t> archive_bytes(torch::serialize::OutputArchive& ar) {
@@ -15,6 +19,15 @@ inline std::vector<uint8_t> archive_bytes(torch::serialize::OutputArchive& ar) {
   ar.save_to(os);
   const std::string s = os.str();
   return {s.begin(), s.end()};
+}
+
+// Load BYTES (read from PATH) into AR after checking the zip container: a damaged file is a UserError
+// "PATH: REFUSAL (what is wrong)" before LibTorch's parser, which may crash on it, sees a byte.
+inline void load_archive(torch::serialize::InputArchive& ar, const std::vector<uint8_t>& bytes,
+                         const std::string& path, const std::string& refusal) {
+  const std::string problem = zip_problem(bytes.data(), bytes.size());
+  if (!problem.empty()) throw UserError(path + ": " + refusal + " (" + problem + ")");
+  ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 }  // namespace ganforge

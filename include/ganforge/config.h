@@ -29,9 +29,9 @@ struct Config {
   bool g_batchnorm = false;  // BatchNorm1d after each G hidden Linear (Ioffe & Szegedy 2015)
   double d_dropout = 0.0;  // dropout after each D hidden activation (Goodfellow et al. 2014 used it)
   std::string g_output = "tanh";  // tanh | linear: G's output activation
-  int64_t pack = 1;
+  int64_t pack = 1;          // PacGAN: samples D judges jointly (Lin et al. 2018)
   std::string conditional;  // "" | concat | projection | acgan: G and D see class labels (models.h)
-  int64_t classes = 10;     // conditional: number of classes (labels 0 .. classes - 1)               // PacGAN: samples D judges jointly (Lin et al. 2018)
+  int64_t classes = 10;     // conditional: number of classes (labels 0 .. classes - 1)
   bool d_batchnorm = false;  // BatchNorm after each D hidden layer but the first (DCGAN; not with penalties)
   bool d_spectral_norm = false;  // spectral normalization of every D weight (Miyato et al. 2018)
   int64_t g_channels = 64;  // dcgan: G's width at its last hidden layer (doubling towards z)
@@ -47,8 +47,8 @@ struct Config {
   double gp_weight = 0;        // WGAN-GP gradient penalty lambda (0: off)
   double r1_gamma = 0;         // R1 penalty gamma on real data (0: off)
   int64_t r1_every = 1;        // lazy R1: apply every N D steps with weight x N
-  double weight_clip = 0;
-  double ac_weight = 1;        // ACGAN: weight of the class cross-entropy in D's and G's losses      // WGAN: clip D's weights to [-c, c] after each D step (0: off)
+  double weight_clip = 0;      // WGAN: clip D's weights to [-c, c] after each D step (0: off)
+  double ac_weight = 1;        // ACGAN: weight of the class cross-entropy in D's and G's losses
 
   // [optim] Adam (Kingma & Ba 2015)
   double lr_g = 2e-4;
@@ -71,7 +71,7 @@ struct Config {
   std::string diffaugment;  // DiffAugment policy, e.g. "color,translation,cutout" (empty: off)
   double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
   int64_t eval_every = 0;             // steps between periodic evaluations (image data; 0: off)
-  std::string eval_metrics = "fid";   // metrics logged at each evaluation (as `ganforge eval --metrics`)
+  std::string eval_metrics = "fid,classes";  // metrics logged at each evaluation (as `ganforge eval --metrics`)
   int64_t eval_n = 2000;              // generated images per periodic evaluation
   std::string eval_best = "fid";      // keep checkpoints/best.pt by this metric ("": none)
   int64_t sample_grid = 64;  // fixed-z samples in each grid PNG

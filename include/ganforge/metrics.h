@@ -89,7 +89,8 @@ Score inception_score(const torch::Tensor& probs, int64_t splits = 10);
 // VEEGAN and PacGAN).
 struct ClassStats {
   std::vector<int64_t> counts;
-  int64_t covered = 0;
+  int64_t covered = 0;      // classes with at least one sample
+  int64_t represented = 0;  // classes holding at least a quarter of their share of the real labels
   double kl = 0;
   double kl_uniform = 0;
 };

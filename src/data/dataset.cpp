@@ -145,7 +145,11 @@ torch::Tensor BatchSampler::generator_state() const {
 
 void BatchSampler::restore(const torch::Tensor& state, const torch::Tensor& permutation, int64_t epoch,
                            int64_t position) {
-  if (permutation.numel() != n_ || position < 0 || position > n_)
+  // A permutation of 0 .. n-1 and a position inside it, or the data order would index outside the data.
+  const bool is_permutation = permutation.scalar_type() == torch::kInt64 && permutation.dim() == 1 &&
+                              permutation.numel() == n_ &&
+                              std::get<0>(permutation.sort()).equal(torch::arange(n_, torch::kInt64));
+  if (!is_permutation || position < 0 || position > n_)
     throw UserError("checkpoint data-order state does not match this dataset (" + std::to_string(n_) +
                     " examples)");
   {

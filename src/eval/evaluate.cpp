@@ -78,7 +78,7 @@ evaluator::Outputs real_outputs(evaluator::Extractor& ex, const data::Dataset& d
     try {
       const auto bytes = fs::read_file_bytes(file.string());
       torch::serialize::InputArchive ar;
-      ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      load_archive(ar, bytes, file.string(), "unreadable feature cache");
       evaluator::Outputs o;
       ar.read("features", o.features);
       if (ex.has_classes()) ar.read("probs", o.probs);
@@ -129,7 +129,7 @@ json image_metrics(const std::set<std::string>& which, const evaluator::Outputs&
   }
   if (which.count("classes")) {
     const auto c = metrics::class_stats(fake.probs, ref_labels);
-    j["classes"] = {{"covered", c.covered}, {"of", fake.probs.size(1)}, {"kl", number(c.kl)},
+    j["classes"] = {{"covered", c.covered}, {"represented", c.represented}, {"of", fake.probs.size(1)}, {"kl", number(c.kl)},
                     {"kl_uniform", number(c.kl_uniform)}, {"counts", c.counts}};
   }
   return j;
@@ -172,8 +172,11 @@ void print_image_table(FILE* out, const json& line) {
   if (g.contains("label_accuracy"))
     row("label accuracy", fmt(g["label_accuracy"], "%.4f"), "1 - error");
   if (g.contains("classes")) {
-    auto cov = [](const json& c) { return std::to_string(c["covered"].get<int64_t>()) + "/" + std::to_string(c["of"].get<int64_t>()); };
-    row("classes covered", cov(g["classes"]), cov(r["classes"]));
+    auto of = [](const json& c, const char* key) {
+      return std::to_string(c[key].get<int64_t>()) + "/" + std::to_string(c["of"].get<int64_t>());
+    };
+    row("classes covered", of(g["classes"], "covered"), of(r["classes"], "covered"));
+    row("classes >= 1/4 share", of(g["classes"], "represented"), of(r["classes"], "represented"));
     row("class KL", fmt(g["classes"]["kl"], "%.4f"), fmt(r["classes"]["kl"], "%.4f"));
     row("class KL uniform", fmt(g["classes"]["kl_uniform"], "%.4f"), fmt(r["classes"]["kl_uniform"], "%.4f"));
   }

@@ -228,7 +228,7 @@ std::unique_ptr<Extractor> load(const std::string& path) {
   auto ex = std::make_unique<BuiltIn>();
   try {
     torch::serialize::InputArchive ar;
-    ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    load_archive(ar, bytes, path, "not a readable ganforge evaluator file");
     if (str_value(ar, "format") != kFormat) throw UserError(path + ": not a ganforge evaluator file");
     torch::Tensor channels, classes, acc;
     ar.read("channels", channels);

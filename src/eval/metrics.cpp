@@ -177,6 +177,7 @@ ClassStats class_stats(const torch::Tensor& probs, const torch::Tensor& real_lab
     if (s.counts[c] == 0) continue;
     ++s.covered;
     const double pf = static_cast<double>(s.counts[c]) / n, pr = real[c].item<double>() / nr;
+    if (pf >= 0.25 * pr) ++s.represented;
     s.kl += pr > 0 ? pf * std::log(pf / pr) : std::numeric_limits<double>::infinity();
     s.kl_uniform += pf * std::log(pf * static_cast<double>(k));
   }

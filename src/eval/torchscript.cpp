@@ -3,10 +3,12 @@
 #include <torch/script.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "ganforge/error.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/fs.h"
+#include "ganforge/zip_check.h"
 
 namespace ganforge::evaluator {
 
@@ -35,11 +37,16 @@ class TorchScript : public Extractor {
 std::unique_ptr<Extractor> load_torchscript(const std::string& path) {
   const auto bytes = fs::read_file_bytes(path);  // UserError if missing; also gives the hash
   auto ex = std::make_unique<TorchScript>();
+  const std::string problem = zip_problem(bytes.data(), bytes.size());
+  if (!problem.empty()) throw UserError(path + ": not a loadable TorchScript module (" + problem + ")");
   try {
-    ex->module = torch::jit::load(path);
+    std::istringstream in(std::string(bytes.begin(), bytes.end()));
+    ex->module = torch::jit::load(in);
   } catch (const c10::Error& e) {
     throw UserError(path + ": not a loadable TorchScript module (" +
                     std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  } catch (const std::exception& e) {  // torch::jit::ErrorReport from the TorchScript source parser
+    throw UserError(path + ": not a loadable TorchScript module (" + std::string(e.what()).substr(0, 200) + ")");
   }
   ex->module.eval();
   ex->name = "torchscript:" + std::filesystem::path(path).filename().string();

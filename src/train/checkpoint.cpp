@@ -36,6 +36,13 @@ std::string checksum_line(const void* data, size_t size) {
   return buf;
 }
 
+// The first non-empty line of an exception message (TorchScript's run over several lines).
+std::string first_line(const std::string& text) {
+  size_t begin = text.find_first_not_of(" \n");
+  if (begin == std::string::npos) return text;
+  return text.substr(begin, text.find('\n', begin) - begin);
+}
+
 torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
 
 int64_t read_int(torch::serialize::InputArchive& ar, const std::string& key) {
@@ -44,22 +51,28 @@ int64_t read_int(torch::serialize::InputArchive& ar, const std::string& key) {
   return t.item<int64_t>();
 }
 
-// Module::load replaces each tensor (set_), shapes included, without checking them: check here, so a
-// checkpoint from another architecture is refused with the first mismatching parameter named.
+// Module::load replaces each tensor (set_), shape and dtype included, without checking them: check here,
+// parameters and buffers (BatchNorm statistics), so a checkpoint from another architecture is refused with
+// the first mismatching tensor named instead of failing later inside a training step.
 void read_module(torch::serialize::InputArchive& ar, const std::string& key, torch::nn::Module& m,
                  const std::string& path) {
-  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
-  for (const auto& p : m.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
+  const auto tensors = [&m] {
+    auto all = m.named_parameters().pairs();
+    for (auto& b : m.named_buffers().pairs()) all.push_back(b);
+    return all;
+  };
+  std::vector<std::pair<std::vector<int64_t>, c10::ScalarType>> want;
+  for (const auto& [name, t] : tensors()) want.emplace_back(t.sizes().vec(), t.scalar_type());
   torch::serialize::InputArchive sub;
   ar.read(key, sub);
   m.load(sub);
   size_t i = 0;
-  for (const auto& p : m.named_parameters()) {
-    if (p.value().sizes().vec() != shapes[i].second)
-      throw UserError(path + ": checkpoint does not match the model: " + key + "." + p.key() + " has shape " +
-                      c10::str(p.value().sizes()) + ", the config's model needs " +
-                      c10::str(c10::IntArrayRef(shapes[i].second)));
-    ++i;
+  for (const auto& [name, t] : tensors()) {
+    const auto& [shape, dtype] = want[i++];
+    if (t.sizes().vec() != shape || t.scalar_type() != dtype)
+      throw UserError(path + ": checkpoint does not match the model: " + key + "." + name + " is " +
+                      c10::toString(t.scalar_type()) + " " + c10::str(t.sizes()) + ", the config's model needs " +
+                      c10::toString(dtype) + " " + c10::str(c10::IntArrayRef(shape)));
   }
 }
 
@@ -160,6 +173,22 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
 
 namespace {
 
+// Runs `read` (which reads from the checkpoint PATH) with whatever LibTorch throws on bad bytes turned
+// into a UserError "PATH: PROBLEM (detail)": c10::Error from tensors and archives, torch::jit::ErrorReport
+// from the TorchScript type parser, std::exceptions from the zip reader (found by tests/fuzz).
+template <typename F>
+auto reading(const std::string& path, const char* problem, F&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const UserError&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw UserError(path + ": " + problem + " (" + first_line(e.what_without_backtrace()) + ")");
+  } catch (const std::exception& e) {
+    throw UserError(path + ": " + problem + " (" + first_line(e.what()) + ")");
+  }
+}
+
 torch::serialize::InputArchive open_archive(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": checkpoint not found");
@@ -169,21 +198,21 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     if (std::string(want.begin(), want.end()) != checksum_line(bytes.data(), bytes.size()))
       throw UserError(path + ": checksum mismatch (the file is corrupt or truncated)");
   }
-  torch::serialize::InputArchive ar;
-  try {
-    ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return reading(path, "corrupt or unreadable checkpoint", [&] {
+    torch::serialize::InputArchive ar;
+    load_archive(ar, bytes, path, "corrupt or unreadable checkpoint");
     c10::IValue format;
     if (!ar.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
       throw UserError(path + ": not a ganforge checkpoint (format tag missing)");
-  } catch (const c10::Error& e) {
-    throw UserError(path + ": corrupt or unreadable checkpoint (" + std::string(e.what_without_backtrace()) + ")");
-  }
-  return ar;
+    return ar;
+  });
 }
 
 }  // namespace
 
-CheckpointInfo read_checkpoint_info(const std::string& path) {
+namespace {
+
+CheckpointInfo read_info(const std::string& path) {
   auto ar = open_archive(path);
   CheckpointInfo info;
   c10::IValue text;
@@ -196,6 +225,12 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
   info.image_shape = std::vector<int64_t>(shape.data_ptr<int64_t>(), shape.data_ptr<int64_t>() + shape.numel());
   info.step = read_int(ar, "step");
   return info;
+}
+
+}  // namespace
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  return reading(path, "corrupt or unreadable checkpoint", [&] { return read_info(path); });
 }
 
 std::string newest_usable_checkpoint(const std::string& dir, FILE* console) {
@@ -214,7 +249,7 @@ std::string newest_usable_checkpoint(const std::string& dir, FILE* console) {
 
 void load_checkpoint(const std::string& path, TrainState& s, bool generator_only) {
   auto ar = open_archive(path);
-  try {
+  reading(path, "checkpoint does not fit this model", [&] {
     read_module(ar, "generator", *s.g, path);
     if (s.g_ema) read_module(ar, "generator_ema", *s.g_ema, path);
     s.step = read_int(ar, "step");
@@ -265,10 +300,7 @@ void load_checkpoint(const std::string& path, TrainState& s, bool generator_only
       ar.read("data_perm", perm);
       s.sampler->restore(data_state, perm, read_int(ar, "data_epoch"), read_int(ar, "data_pos"));
     }
-  } catch (const c10::Error& e) {
-    throw UserError(path + ": checkpoint does not fit this model (" + std::string(e.what_without_backtrace()) +
-                    ")");
-  }
+  });
 }
 
 }  // namespace ganforge

@@ -53,6 +53,11 @@ double mean_pairwise_distance(const torch::Tensor& images) {
 // on MNIST: a healthy mnist-mlp run measures ~0.98, the collapsed TF seed 0.17 and the Keras seed's
 // noise blobs 0.32.
 constexpr double kLowDiversity = 0.4;
+// With an evaluator (train.eval_metrics has `classes`): samples are reported as collapsing onto few classes
+// when fewer than this share of the classes hold at least a quarter of their share of the real data.
+// Calibrated on 2,000 samples of the trained runs: mnist-mlp, mnist-dcgan, mnist-cgan, fashion-dcgan 10 of
+// 10, fashion-wgangp after 1,500 steps 9; the collapsed TF and Keras seeds 2 and 1.
+constexpr double kFewClasses = 0.8;
 
 bool gradients_finite(const torch::nn::Module& m) {
   for (const auto& p : m.parameters())
@@ -424,6 +429,15 @@ TrainResult train(const Config& cfg, const TrainOptions& opts) {
       line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
       line["message"] = message;
       log_event(line);
+      if (line.contains("classes")) {
+        const int64_t represented = line["classes"]["represented"], of = line["classes"]["of"];
+        if (static_cast<double>(represented) < kFewClasses * static_cast<double>(of))
+          log_event({{"event", "warning"}, {"what", "few_classes"}, {"step", s.step}, {"represented", represented},
+                     {"of", of},
+                     {"message", "samples are collapsing onto few classes: only " + std::to_string(represented) +
+                                     " of " + std::to_string(of) +
+                                     " classes hold at least a quarter of their share of the real data"}});
+      }
       last_log += std::chrono::steady_clock::now() - e0;  // it_per_s counts training only
     }
     if ((cfg.checkpoint_every > 0 && s.step % cfg.checkpoint_every == 0) || last || stop_requested()) {

@@ -1,0 +1,20 @@
+// Integrity check of a zip archive (the container of LibTorch checkpoints, evaluator files and TorchScript
+// modules) before LibTorch parses it. LibTorch 1.13 does not verify the CRC-32 that each zip entry carries,
+// and its TorchScript source parser crashes (SIGSEGV) on some one-bit changes of an archive's code/ files
+// (found by tests/fuzz/fuzz_checkpoint.cpp): checking every entry's CRC first turns any accidental
+// corruption into a clear error. A deliberately crafted archive with consistent CRCs is not caught: load
+// checkpoints and TorchScript files only from sources you trust, as with PyTorch itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace ganforge {
+
+// "" when DATA is a zip archive whose central directory, local headers and entries are all in bounds and
+// every entry (stored or deflated) matches its CRC-32 and size; otherwise what is wrong, e.g.
+// "entry 'archive/data.pkl' fails its CRC-32".
+std::string zip_problem(const uint8_t* data, size_t size);
+
+}  // namespace ganforge
