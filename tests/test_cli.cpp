@@ -50,6 +50,38 @@ TEST(Config, CliReportsConfigErrorsWithExitCode2) {
   EXPECT_NE(keys.output.find("optim.lr_g"), std::string::npos) << keys.output;
 }
 
+TEST(Bench, TimesACaseServesTheProtocolAndRefusesUnknownCases) {
+  auto r = test::run_cli("bench --case mlp --rounds 2 --round-seconds 0.05");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t row = r.output.find("\nmlp ");
+  ASSERT_NE(row, std::string::npos) << r.output;
+  std::istringstream fields(r.output.substr(row + 5));
+  double min_ms = 0, median_ms = 0, per_s = 0;
+  fields >> min_ms >> median_ms >> per_s;
+  EXPECT_GT(min_ms, 0.0);
+  EXPECT_GE(median_ms, min_ms);
+  EXPECT_NEAR(per_s, 1000.0 * 128 / median_ms, 0.01 * per_s);  // 128 images per iteration
+  // bench/compare.py's worker: hello, run, rss, quit.
+  r = test::run_cli("bench --case sample-mlp --serve <<'EOF'\nrun 2\nrss\nquit\nEOF\n");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] == '{') lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 3u) << r.output;
+  EXPECT_EQ(lines[0]["case"], "sample-mlp");
+  EXPECT_EQ(lines[0]["samples_per_iter"], 1024);
+  EXPECT_GT(lines[1]["ms"].get<double>(), 0.0);
+  EXPECT_GT(lines[2]["peak_rss_mib"].get<double>(), 10.0);
+  for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"bench --case nope", "bench: unknown case 'nope'"},
+           {"bench --case mlp --case eval --serve", "--serve takes exactly one --case"}}) {
+    r = test::run_cli(args + " < /dev/null");
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace ganforge
 

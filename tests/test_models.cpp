@@ -164,6 +164,36 @@ double max_abs_diff(const torch::Tensor& a, const nlohmann::json& b) {
   return (a.flatten() - from_json(b)).abs().max().item<double>();
 }
 
+TEST(Models, TransposedConvolutionMatchesLibTorchsWithGradients) {
+  // Against torch::conv_transpose2d in float64, for DCGAN's two shapes: the 1x1 -> 7x7 first layer and
+  // the stride-2 upsampling; and the gradients of x, the weight and the bias through a random projection.
+  torch::manual_seed(3);
+  for (const auto& [in, out, k, stride, pad, side] :
+       {std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>{6, 5, 7, 1, 0, 1}, {5, 3, 4, 2, 1, 7}}) {
+    const auto opts = torch::TensorOptions(torch::kFloat64).requires_grad(true);
+    const auto x = torch::randn({4, in, side, side}, opts), w = torch::randn({in, out, k, k}, opts),
+               b = torch::randn({out}, opts);
+    const auto ours = models::conv_transpose2d(x, w, b, stride, pad);
+    const auto theirs = torch::conv_transpose2d(x, w, b, stride, pad);
+    ASSERT_EQ(ours.sizes(), theirs.sizes());
+    EXPECT_TRUE(torch::allclose(ours, theirs, 1e-12, 1e-12));
+    const auto proj = torch::randn_like(theirs);
+    const auto g_ours = torch::autograd::grad({(ours * proj).sum()}, {x, w, b});
+    const auto g_theirs = torch::autograd::grad({(theirs * proj).sum()}, {x, w, b});
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::allclose(g_ours[i], g_theirs[i], 1e-12, 1e-12)) << i;
+  }
+  // The module draws its initial weights as torch::nn::ConvTranspose2d does.
+  const auto o = torch::nn::ConvTranspose2dOptions(8, 4, 4).stride(2).padding(1);
+  torch::manual_seed(5);
+  models::ConvTranspose2d ours(o);
+  torch::manual_seed(5);
+  torch::nn::ConvTranspose2d theirs(o);
+  EXPECT_TRUE(torch::equal(ours->weight, theirs->weight));
+  EXPECT_TRUE(torch::equal(ours->bias, theirs->bias));
+  const auto x = torch::randn({2, 8, 7, 7});
+  EXPECT_TRUE(torch::allclose(ours->forward(x), theirs->forward(x), 1e-5, 1e-5));  // float32 rounding
+}
+
 TEST(Models, SpectralNormMatchesPyTorch) {
   const auto fx = test::fixtures()["spectral_norm"];
   for (const std::string kind : {"conv", "linear"}) {

@@ -33,6 +33,23 @@ class SpectralNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SpectralNorm);
 
+// The transposed convolution computed as what it is, the input gradient of a convolution with the same
+// weight: LibTorch 1.13 runs torch::nn::ConvTranspose2d on the CPU through slow_conv_transpose2d (im2col per
+// sample and small GEMMs), while a convolution's forward and gradient kernels are oneDNN's. Forward: the
+// convolution's input gradient; backward: a convolution (input gradient) and the convolution's weight
+// gradient. Same parameters ("weight" [in, out, k, k], "bias"), same initialization and, to float rounding,
+// the same values as torch::nn::ConvTranspose2d (tests/test_models.cpp compares them).
+torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                               int64_t stride, int64_t padding);
+class ConvTranspose2dImpl : public torch::nn::Module {
+ public:
+  explicit ConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions& options);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight, bias;  // bias undefined without options.bias()
+  int64_t stride, padding;
+};
+TORCH_MODULE(ConvTranspose2d);
+
 // Append `layer` to `seq`, wrapped in SpectralNorm when `spectral` is set.
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral);
 void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectral);

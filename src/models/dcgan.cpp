@@ -45,7 +45,7 @@ struct DcganGeneratorImpl : GeneratorImpl {
     int64_t width = c << (geo.n - 1);
     auto up = [&](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias) {
       seq->push_back(
-          torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).stride(stride).padding(pad).bias(bias)));
+          ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).stride(stride).padding(pad).bias(bias)));
     };
     up(cfg.z_dim, width, geo.s0, 1, 0, false);
     seq->push_back(torch::nn::BatchNorm2d(width));

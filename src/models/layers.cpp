@@ -48,6 +48,68 @@ torch::Tensor SpectralNormImpl::forward(const torch::Tensor& x) {
                        o.dilation(), o.groups());
 }
 
+namespace {
+
+// y = A^T x, A the convolution with `weight` [in, out, k, k] read as a conv2d weight (out -> in channels).
+struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               int64_t stride, int64_t padding) {
+    ctx->save_for_backward({x, w});
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    const int64_t k_h = w.size(2), k_w = w.size(3);
+    // convolution_backward reads only the sizes of the convolution's input: an uninitialized tensor of the
+    // transposed convolution's output shape.
+    const auto shape = torch::empty({x.size(0), w.size(1), (x.size(2) - 1) * stride - 2 * padding + k_h,
+                                     (x.size(3) - 1) * stride - 2 * padding + k_w},
+                                    x.options());
+    return std::get<0>(at::convolution_backward(x, shape, w, c10::nullopt, {stride, stride}, {padding, padding},
+                                                {1, 1}, false, {0, 0}, 1, {true, false, false}));
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &x = saved[0], &w = saved[1], &gy = grads[0];
+    const int64_t stride = ctx->saved_data["stride"].toInt(), padding = ctx->saved_data["padding"].toInt();
+    torch::Tensor gx, gw;
+    if (ctx->needs_input_grad(0)) gx = at::conv2d(gy, w, {}, stride, padding);
+    // <A^T x, gy> = <x, A gy>: the weight gradient of the convolution of gy whose output gradient is x.
+    if (ctx->needs_input_grad(1))
+      gw = std::get<1>(at::convolution_backward(x, gy, w, c10::nullopt, {stride, stride}, {padding, padding}, {1, 1},
+                                                false, {0, 0}, 1, {false, true, false}));
+    return {gx, gw, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                               int64_t stride, int64_t padding) {
+  torch::Tensor y = TransposedConvolution::apply(x, weight, stride, padding);
+  return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+}
+
+ConvTranspose2dImpl::ConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions& o)
+    : stride(o.stride()->at(0)), padding(o.padding()->at(0)) {
+  TORCH_CHECK(o.groups() == 1 && o.dilation()->at(0) == 1 && o.dilation()->at(1) == 1 &&
+                  o.output_padding()->at(0) == 0 && o.output_padding()->at(1) == 0 &&
+                  o.stride()->at(0) == o.stride()->at(1) && o.padding()->at(0) == o.padding()->at(1),
+              "ConvTranspose2d: only square strides and padding, no groups, dilation or output padding");
+  torch::nn::ConvTranspose2d reference(o);  // PyTorch's initialization, drawn the same way
+  weight = register_parameter("weight", reference->weight);
+  if (o.bias()) bias = register_parameter("bias", reference->bias);
+}
+
+torch::Tensor ConvTranspose2dImpl::forward(const torch::Tensor& x) {
+  // GANFORGE_CONV_TRANSPOSE=libtorch: LibTorch's own kernel, for measuring what this one contributes.
+  static const bool stock = [] {
+    const char* v = std::getenv("GANFORGE_CONV_TRANSPOSE");
+    return v && std::string(v) == "libtorch";
+  }();
+  if (stock) return torch::conv_transpose2d(x, weight, bias, stride, padding);
+  return conv_transpose2d(x, weight, bias, stride, padding);
+}
+
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral) {
   if (spectral)
     seq->push_back(SpectralNorm(layer));

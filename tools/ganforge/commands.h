@@ -10,5 +10,6 @@ void add_sample(CLI::App& app);
 void add_info(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_evaluator(CLI::App& app);
+void add_bench(CLI::App& app);
 
 }  // namespace ganforge::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   ganforge::cli::add_eval(app);
   ganforge::cli::add_evaluator(app);
   ganforge::cli::add_info(app);
+  ganforge::cli::add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,171 @@
+// Benchmark cases (bench.h): each builds what the trainer, `sample` and `eval` build, with fixed seeds, and
+// times the same calls they make.
+#include "ganforge/bench.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "ganforge/checkpoint.h"
+#include "ganforge/error.h"
+#include "ganforge/evaluator.h"
+#include "ganforge/generate.h"
+#include "ganforge/metrics.h"
+#include "ganforge/models.h"
+#include "ganforge/step.h"
+
+namespace ganforge::bench {
+namespace {
+
+// The seed recipe's MLP GAN: G 100-256-256-784 and D 784-256-256-1 with ReLU, non-saturating BCE, Adam.
+Config mlp_config() {
+  Config cfg;
+  cfg.init = "glorot";
+  return cfg;
+}
+
+// The DCGAN of configs/mnist-dcgan.toml (BatchNorm in G and D, Adam betas 0.5, 0.999).
+Config dcgan_config(int64_t batch) {
+  Config cfg;
+  cfg.arch = "dcgan";
+  cfg.batch_size = batch;
+  cfg.d_batchnorm = true;
+  cfg.init = "dcgan";
+  cfg.beta1 = 0.5;
+  return cfg;
+}
+
+// configs/fashion-wgangp.toml: the DCGAN critic without BatchNorm, gradient penalty 10, five critic
+// updates per generator update, Adam betas 0, 0.9.
+Config wgangp_config() {
+  Config cfg = dcgan_config(64);
+  cfg.d_batchnorm = false;
+  cfg.loss_type = "wgan";
+  cfg.gp_weight = 10;
+  cfg.d_steps = 5;
+  cfg.lr_g = cfg.lr_d = 1e-4;
+  cfg.beta1 = 0;
+  cfg.beta2 = 0.9;
+  return cfg;
+}
+
+const std::vector<int64_t> kImage = {1, 28, 28};
+
+// One training iteration as train() runs it: d_steps D updates on a real batch and fresh noise, then one
+// G update on fresh noise. The real batch is fixed: data loading is not what is measured.
+Case training(const std::string& name, const std::string& what, const Config& cfg) {
+  auto s = std::make_shared<TrainState>(make_state(cfg, kImage, 0));
+  auto loss = std::shared_ptr<losses::AdversarialLoss>(make_loss(cfg));
+  const int64_t b = cfg.batch_size;
+  auto real = std::make_shared<torch::Tensor>(torch::rand({b, 1, 28, 28}, s->noise_gen) * 2 - 1);
+  Case c{name, what, b, {}};
+  c.iterate = [s, loss, real, b] {
+    for (int64_t k = 0; k < s->cfg.d_steps; ++k)
+      discriminator_step(*s, *loss, *real, models::sample_noise(s->cfg, b, s->noise_gen));
+    generator_step(*s, *loss, models::sample_noise(s->cfg, b, s->noise_gen));
+  };
+  return c;
+}
+
+// `ganforge sample`'s path: generate() under inference mode, one batch of 1,024.
+Case sampling(const std::string& name, const std::string& what, const Config& cfg) {
+  auto s = std::make_shared<TrainState>(make_state(cfg, kImage, 0));
+  Case c{name, what, 1024, {}};
+  c.iterate = [s] { generate(*s, 1024, 0, 1024); };
+  return c;
+}
+
+// The evaluator network with its weights as initialised (the time does not depend on them).
+class Evaluator : public evaluator::Extractor {
+ public:
+  evaluator::Net net{1, 10};
+  Evaluator() { net->eval(); }
+  evaluator::Outputs compute(const torch::Tensor& images) override {
+    const auto f = net->features(images);
+    return {f, torch::softmax(net->head(f), 1)};
+  }
+  bool has_classes() const override { return true; }
+};
+
+// `eval`'s path for FID: features (and class probabilities) of 10,000 uint8 images in batches of 500,
+// then the Frechet distance to the reference statistics.
+Case evaluation() {
+  torch::manual_seed(0);
+  auto ex = std::make_shared<Evaluator>();
+  auto images = std::make_shared<torch::Tensor>(torch::randint(0, 256, {10000, 1, 28, 28}, torch::kUInt8));
+  auto ref = std::make_shared<metrics::Gaussian>(metrics::gaussian(torch::randn({10000, evaluator::kFeatures})));
+  Case c{"eval", "features + FID of 10,000 images", 10000, {}};
+  c.iterate = [ex, images, ref] { metrics::frechet_distance(metrics::gaussian(evaluator::extract(*ex, *images).features), *ref); };
+  return c;
+}
+
+Case sgemm() {
+  constexpr int64_t n = 2048;
+  torch::manual_seed(0);
+  auto a = std::make_shared<torch::Tensor>(torch::randn({n, n}));
+  auto b = std::make_shared<torch::Tensor>(torch::randn({n, n}));
+  Case c{"sgemm", "float32 matrix product 2048^3 (the machine's peak)", n * n * n, {}};
+  c.iterate = [a, b] { torch::mm(*a, *b); };
+  return c;
+}
+
+}  // namespace
+
+const std::vector<std::string>& case_names() {
+  static const std::vector<std::string> names = {"mlp",        "dcgan64",      "dcgan128", "wgangp",
+                                                 "sample-mlp", "sample-dcgan", "eval",     "sgemm"};
+  return names;
+}
+
+Case make_case(const std::string& name) {
+  torch::manual_seed(0);
+  if (name == "mlp") return training(name, "MLP GAN iteration, batch 128", mlp_config());
+  if (name == "dcgan64") return training(name, "DCGAN 28x28 iteration, batch 64", dcgan_config(64));
+  if (name == "dcgan128") return training(name, "DCGAN 28x28 iteration, batch 128", dcgan_config(128));
+  if (name == "wgangp") return training(name, "WGAN-GP iteration (5 critic + 1 G updates), batch 64", wgangp_config());
+  if (name == "sample-mlp") return sampling(name, "MLP G sampling, batch 1024", mlp_config());
+  if (name == "sample-dcgan") return sampling(name, "DCGAN G sampling, batch 1024", dcgan_config(64));
+  if (name == "eval") return evaluation();
+  if (name == "sgemm") return sgemm();
+  std::string known;
+  for (const auto& n : case_names()) known += (known.empty() ? "" : ", ") + n;
+  throw UserError("bench: unknown case '" + name + "' (" + known + ")");
+}
+
+double time_ms(const Case& c, int64_t iters) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < iters; ++i) c.iterate();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+void serve(const Case& c, FILE* in, FILE* out) {
+  auto say = [out](const nlohmann::json& j) {
+    std::fprintf(out, "%s\n", j.dump().c_str());
+    std::fflush(out);
+  };
+  say({{"case", c.name}, {"what", c.what}, {"samples_per_iter", c.samples_per_iter},
+       {"threads", at::get_num_threads()}});
+  char line[256];
+  while (std::fgets(line, sizeof line, in)) {
+    const std::string cmd(line);
+    long long n = 0;
+    if (std::sscanf(line, "run %lld", &n) == 1 && n > 0)
+      say({{"ms", time_ms(c, n)}});
+    else if (cmd.rfind("rss", 0) == 0)
+      say({{"peak_rss_mib", peak_rss_mib()}});
+    else if (cmd.rfind("quit", 0) == 0)
+      return;
+    else
+      say({{"error", "unknown request: " + cmd.substr(0, cmd.find('\n'))}});
+  }
+}
+
+}  // namespace ganforge::bench
