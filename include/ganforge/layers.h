@@ -37,8 +37,9 @@ TORCH_MODULE(SpectralNorm);
 // weight: LibTorch 1.13 runs torch::nn::ConvTranspose2d on the CPU through slow_conv_transpose2d (im2col per
 // sample and small GEMMs), while a convolution's forward and gradient kernels are oneDNN's. Forward: the
 // convolution's input gradient; backward: a convolution (input gradient) and the convolution's weight
-// gradient. Same parameters ("weight" [in, out, k, k], "bias"), same initialization and, to float rounding,
-// the same values as torch::nn::ConvTranspose2d (tests/test_models.cpp compares them).
+// gradient. With one output channel LibTorch's own kernel is used: there it is the faster. Same parameters
+// ("weight" [in, out, k, k], "bias"), same initialization and, to float rounding, the same values as
+// torch::nn::ConvTranspose2d (tests/test_models.cpp compares them).
 torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                int64_t stride, int64_t padding);
 class ConvTranspose2dImpl : public torch::nn::Module {
