@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/error.h"
 #include "ganforge/zip_check.h"
 
 namespace ganforge {
@@ -25,8 +24,7 @@ inline std::vector<uint8_t> archive_bytes(torch::serialize::OutputArchive& ar) {
 // "PATH: REFUSAL (what is wrong)" before LibTorch's parser, which may crash on it, sees a byte.
 inline void load_archive(torch::serialize::InputArchive& ar, const std::vector<uint8_t>& bytes,
                          const std::string& path, const std::string& refusal) {
-  const std::string problem = zip_problem(bytes.data(), bytes.size());
-  if (!problem.empty()) throw UserError(path + ": " + refusal + " (" + problem + ")");
+  require_intact_zip(bytes, path, refusal);
   ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 

@@ -83,6 +83,9 @@ class Extractor {
   double test_accuracy = -1;  // the evaluator's own test accuracy (-1: unknown)
 };
 
+// The built-in extractor around NET (its features and class probabilities), put in eval mode; `load`
+// gives one with the trained weights, the benchmark one with fresh weights.
+std::unique_ptr<Extractor> built_in(Net net);
 // The evaluator file written by `train`. UserError for a missing, corrupt or foreign file.
 std::unique_ptr<Extractor> load(const std::string& path);
 // A TorchScript module (torch::jit::load): forward(images [N, C, H, W] float in [-1, 1]) -> features

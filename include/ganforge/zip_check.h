@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ganforge {
 
@@ -16,5 +17,7 @@ namespace ganforge {
 // every entry (stored or deflated) matches its CRC-32 and size; otherwise what is wrong, e.g.
 // "entry 'archive/data.pkl' fails its CRC-32".
 std::string zip_problem(const uint8_t* data, size_t size);
+// A UserError "PATH: REFUSAL (what is wrong)" unless zip_problem(BYTES) is "".
+void require_intact_zip(const std::vector<uint8_t>& bytes, const std::string& path, const std::string& refusal);
 
 }  // namespace ganforge

@@ -77,23 +77,12 @@ Case sampling(const std::string& name, const std::string& what, const Config& cf
   return c;
 }
 
-// The evaluator network with its weights as initialised (the time does not depend on them).
-class Evaluator : public evaluator::Extractor {
- public:
-  evaluator::Net net{1, 10};
-  Evaluator() { net->eval(); }
-  evaluator::Outputs compute(const torch::Tensor& images) override {
-    const auto f = net->features(images);
-    return {f, torch::softmax(net->head(f), 1)};
-  }
-  bool has_classes() const override { return true; }
-};
-
 // `eval`'s path for FID: features (and class probabilities) of 10,000 uint8 images in batches of 500,
 // then the Frechet distance to the reference statistics.
 Case evaluation() {
   torch::manual_seed(0);
-  auto ex = std::make_shared<Evaluator>();
+  // The evaluator network with its weights as initialised: the time does not depend on them.
+  std::shared_ptr<evaluator::Extractor> ex = evaluator::built_in(evaluator::Net(1, 10));
   auto images = std::make_shared<torch::Tensor>(torch::randint(0, 256, {10000, 1, 28, 28}, torch::kUInt8));
   auto ref = std::make_shared<metrics::Gaussian>(metrics::gaussian(torch::randn({10000, evaluator::kFeatures})));
   Case c{"eval", "features + FID of 10,000 images", 10000, {}};

@@ -223,9 +223,18 @@ TrainResult train(const TrainOptions& opts_in) {
   return r;
 }
 
+std::unique_ptr<Extractor> built_in(Net net) {
+  auto ex = std::make_unique<BuiltIn>();
+  ex->net = std::move(net);
+  ex->net->eval();
+  return ex;
+}
+
 std::unique_ptr<Extractor> load(const std::string& path) {
   const auto bytes = fs::read_file_bytes(path);  // UserError if missing
-  auto ex = std::make_unique<BuiltIn>();
+  Net net{nullptr};
+  std::string name;
+  double test_accuracy = -1;
   try {
     torch::serialize::InputArchive ar;
     load_archive(ar, bytes, path, "not a readable ganforge evaluator file");
@@ -234,12 +243,12 @@ std::unique_ptr<Extractor> load(const std::string& path) {
     ar.read("channels", channels);
     ar.read("classes", classes);
     ar.read("test_accuracy", acc);
-    ex->net = Net(channels.item<int64_t>(), classes.item<int64_t>());
+    net = Net(channels.item<int64_t>(), classes.item<int64_t>());
     torch::serialize::InputArchive net_ar;
     ar.read("net", net_ar);
-    ex->net->load(net_ar);
-    ex->name = "ganforge-evaluator/" + str_value(ar, "dataset");
-    ex->test_accuracy = acc.item<double>();
+    net->load(net_ar);
+    name = "ganforge-evaluator/" + str_value(ar, "dataset");
+    test_accuracy = acc.item<double>();
   } catch (const UserError&) {
     throw;
   } catch (const c10::Error& e) {
@@ -248,7 +257,9 @@ std::unique_ptr<Extractor> load(const std::string& path) {
   } catch (const std::exception& e) {  // e.g. a TorchScript archive: no such attribute
     throw UserError(path + ": not a readable ganforge evaluator file (" + std::string(e.what()).substr(0, 200) + ")");
   }
-  ex->net->eval();
+  auto ex = built_in(net);
+  ex->name = name;
+  ex->test_accuracy = test_accuracy;
   ex->path = path;
   ex->hash = fs::fnv1a64_hex(bytes.data(), bytes.size());
   return ex;

@@ -37,8 +37,7 @@ class TorchScript : public Extractor {
 std::unique_ptr<Extractor> load_torchscript(const std::string& path) {
   const auto bytes = fs::read_file_bytes(path);  // UserError if missing; also gives the hash
   auto ex = std::make_unique<TorchScript>();
-  const std::string problem = zip_problem(bytes.data(), bytes.size());
-  if (!problem.empty()) throw UserError(path + ": not a loadable TorchScript module (" + problem + ")");
+  require_intact_zip(bytes, path, "not a loadable TorchScript module");
   try {
     std::istringstream in(std::string(bytes.begin(), bytes.end()));
     ex->module = torch::jit::load(in);

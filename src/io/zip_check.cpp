@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "ganforge/error.h"
+
 namespace ganforge {
 namespace {
 
@@ -138,6 +140,11 @@ std::string zip_problem(const uint8_t* data, size_t size) {
     if (got_crc != crc) return "entry '" + name + "' fails its CRC-32";
   }
   return "";
+}
+
+void require_intact_zip(const std::vector<uint8_t>& bytes, const std::string& path, const std::string& refusal) {
+  const std::string problem = zip_problem(bytes.data(), bytes.size());
+  if (!problem.empty()) throw UserError(path + ": " + refusal + " (" + problem + ")");
 }
 
 }  // namespace ganforge

@@ -88,7 +88,12 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
   // One output channel (a grayscale G's last layer): oneDNN's input gradient for a single-channel
   // convolution input is 10-20x slower than LibTorch's own kernel (measured, batch 64 and 1,024, 64 -> 1
   // channels, 14 -> 28 pixels), the other way round from every other shape.
-  if (weight.size(1) == 1) return torch::conv_transpose2d(x, weight, bias, stride, padding);
+  // GANFORGE_CONV_TRANSPOSE=libtorch: LibTorch's kernel everywhere, for measuring what this one contributes.
+  static const bool stock = [] {
+    const char* v = std::getenv("GANFORGE_CONV_TRANSPOSE");
+    return v && std::string(v) == "libtorch";
+  }();
+  if (stock || weight.size(1) == 1) return torch::conv_transpose2d(x, weight, bias, stride, padding);
   torch::Tensor y = TransposedConvolution::apply(x, weight, stride, padding);
   return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
 }
@@ -104,15 +109,7 @@ ConvTranspose2dImpl::ConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions
   if (o.bias()) bias = register_parameter("bias", reference->bias);
 }
 
-torch::Tensor ConvTranspose2dImpl::forward(const torch::Tensor& x) {
-  // GANFORGE_CONV_TRANSPOSE=libtorch: LibTorch's own kernel, for measuring what this one contributes.
-  static const bool stock = [] {
-    const char* v = std::getenv("GANFORGE_CONV_TRANSPOSE");
-    return v && std::string(v) == "libtorch";
-  }();
-  if (stock) return torch::conv_transpose2d(x, weight, bias, stride, padding);
-  return conv_transpose2d(x, weight, bias, stride, padding);
-}
+torch::Tensor ConvTranspose2dImpl::forward(const torch::Tensor& x) { return conv_transpose2d(x, weight, bias, stride, padding); }
 
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral) {
   if (spectral)
