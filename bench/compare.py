@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-CASES = ["sgemm", "mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
+CASES = ["sgemm", "sgemm-blas", "mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
 KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4000000000", "MALLOC_MMAP_THRESHOLD_": "33554432"}
 
 
@@ -101,7 +101,7 @@ def report(results, out):
             else:
                 speed = f"{r['median_ms'] / rows[0]['median_ms']:.2f}x" + (" (best)" if r is best else "")
             print(f"| {res['case'] if r is rows[0] else ''} | {r['side']} | {r['threads']} | {r['min_ms']:.3f} | "
-                  f"{r['median_ms']:.3f} | {'-' if res['case'] == 'sgemm' else format(r['samples_per_s'], ',.0f')} | {r['gflops']:.1f} | {share} | "
+                  f"{r['median_ms']:.3f} | {'-' if res['case'].startswith('sgemm') else format(r['samples_per_s'], ',.0f')} | {r['gflops']:.1f} | {share} | "
                   f"{r['peak_rss_mib']:.0f} | {speed} |", file=out)
     out.flush()
 

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
 from make_fixtures import dcgan, mlp  # noqa: E402  (the networks the tests compare ganforge with)
 
-CASES = ["mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval", "sgemm"]
+CASES = ["mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval", "sgemm", "sgemm-blas"]
 
 
 def forward_flops(net, x):
@@ -182,7 +182,7 @@ def make_case(name):
         return Sampling(dcgan(100, 64, 64, 0.2)[0], (100, 1, 1))
     if name == "eval":
         return Evaluation()
-    if name == "sgemm":
+    if name in ("sgemm", "sgemm-blas"):  # PyTorch has one kernel: torch.mm (OpenBLAS here)
         return Sgemm()
     raise SystemExit(f"reference.py: unknown case {name!r} ({', '.join(CASES)})")
 

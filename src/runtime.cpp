@@ -10,6 +10,9 @@
 
 #include <torch/torch.h>
 
+#include "ganforge/kernels.h"
+#include "ganforge/layers.h"
+
 namespace ganforge::runtime {
 namespace {
 
@@ -36,6 +39,8 @@ Info inspect() {
     if (base.rfind("libopenblas", 0) == 0) openblas = ec ? p : real;
   }
   info.blas_path = !blas.empty() ? blas : openblas;
+  info.gemm = models::gemm_kernel();
+  info.kernels_isa = kernels::isa();
   using StrFn = char* (*)();
   if (auto f = reinterpret_cast<StrFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) info.blas_config = f();
   if (auto f = reinterpret_cast<StrFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) info.blas_core = f();
@@ -85,6 +90,8 @@ std::string summary(const Info& info) {
   std::string s = "runtime: LibTorch " + info.torch_version + ", " + std::to_string(info.threads) +
                   " threads, BLAS " + (info.blas_path.empty() ? "(none found)" : info.blas_path);
   if (!info.blas_core.empty()) s += " [OpenBLAS core " + info.blas_core + "]";
+  s += std::string(", linear layers ") + (info.gemm == "onednn" ? "oneDNN sgemm" : "LibTorch") + ", kernels " +
+       info.kernels_isa;
   if (info.malloc_keeps_memory) s += ", malloc keeps freed memory";
   for (const auto& w : info.warnings) s += "\nwarning: " + w;
   return s;

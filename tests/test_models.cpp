@@ -2,6 +2,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
+
 #include "ganforge/config.h"
 #include "ganforge/layers.h"
 #include "ganforge/error.h"
@@ -192,6 +194,72 @@ TEST(Models, TransposedConvolutionMatchesLibTorchsWithGradients) {
   EXPECT_TRUE(torch::equal(ours->bias, theirs->bias));
   const auto x = torch::randn({2, 8, 7, 7});
   EXPECT_TRUE(torch::allclose(ours->forward(x), theirs->forward(x), 1e-5, 1e-5));  // float32 rounding
+}
+
+TEST(Models, LinearMatchesLibTorchsWithGradientsAndDoubleBackward) {
+  // The fast path is oneDNN's sgemm on this LibTorch (Debian's links libdnnl), unless switched off.
+  const char* gemm = std::getenv("GANFORGE_GEMM");
+  if (!(gemm && std::string(gemm) == "libtorch")) EXPECT_EQ(models::gemm_kernel(), "onednn");
+  torch::manual_seed(4);
+  const auto opts = torch::TensorOptions(torch::kFloat32).requires_grad(true);
+  // Odd sizes: no vector width divides them.
+  const auto x = torch::randn({37, 53}, opts), w = torch::randn({29, 53}, opts), b = torch::randn({29}, opts);
+  for (const bool with_bias : {true, false}) {
+    SCOPED_TRACE(with_bias ? "bias" : "no bias");
+    const torch::Tensor bias = with_bias ? b : torch::Tensor();
+    const auto ours = models::linear(x, w, bias);
+    const auto theirs = torch::linear(x, w, bias);
+    // float32 products of 53 terms summed in another order: agreement to ~1e-6 relative.
+    EXPECT_TRUE(torch::allclose(ours, theirs, 1e-5, 1e-5));
+    const auto proj = torch::randn_like(theirs);
+    std::vector<torch::Tensor> inputs = {x, w};
+    if (with_bias) inputs.push_back(b);
+    const auto g_ours = torch::autograd::grad({(ours * proj).sum()}, inputs);
+    const auto g_theirs = torch::autograd::grad({(theirs * proj).sum()}, inputs);
+    for (size_t i = 0; i < inputs.size(); ++i) EXPECT_TRUE(torch::allclose(g_ours[i], g_theirs[i], 1e-5, 1e-5)) << i;
+  }
+  // Double backward, as a gradient penalty takes it: d/dW of ||d(out . proj)/dx||^2 through tanh.
+  const auto proj = torch::randn({37, 29});
+  auto penalty_grads = [&](bool ours) {
+    const auto y = ours ? models::fast_tanh(models::linear(x, w, b)) : torch::tanh(torch::linear(x, w, b));
+    const auto gx = torch::autograd::grad({(y * proj).sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+    return torch::autograd::grad({gx.pow(2).sum()}, {w, b});
+  };
+  const auto p_ours = penalty_grads(true), p_theirs = penalty_grads(false);
+  for (size_t i = 0; i < 2; ++i) EXPECT_TRUE(torch::allclose(p_ours[i], p_theirs[i], 1e-4, 1e-4)) << i;
+  // Without gradients (sampling): the same values; other shapes and dtypes: LibTorch's own.
+  {
+    torch::InferenceMode guard;
+    EXPECT_TRUE(torch::allclose(models::linear(x, w, b), torch::linear(x, w, b), 1e-5, 1e-5));
+  }
+  const auto x3 = torch::randn({2, 3, 53});
+  EXPECT_TRUE(torch::equal(models::linear(x3, w, b), torch::linear(x3, w, b)));
+  const auto xd = x.detach().to(torch::kFloat64), wd = w.detach().to(torch::kFloat64), bd = b.detach().to(torch::kFloat64);
+  EXPECT_TRUE(torch::equal(models::linear(xd, wd, bd), torch::linear(xd, wd, bd)));
+  // The module draws its initial weights as torch::nn::Linear does.
+  torch::manual_seed(5);
+  models::Linear mine(torch::nn::Linear(53, 29));
+  torch::manual_seed(5);
+  torch::nn::Linear stock(53, 29);
+  EXPECT_TRUE(torch::equal(mine->weight, stock->weight));
+  EXPECT_TRUE(torch::equal(mine->bias, stock->bias));
+  EXPECT_EQ(mine->named_parameters().keys(), stock->named_parameters().keys());
+}
+
+TEST(Models, FastTanhMatchesLibTorchsWithGradient) {
+  torch::manual_seed(6);
+  const auto x = (torch::randn({129, 31}) * 3).requires_grad_(true);
+  const auto ours = models::fast_tanh(x), theirs = torch::tanh(x);
+  EXPECT_LT((ours - theirs).abs().max().item<double>(), 2e-7);  // kernels.h: ~2.5 float epsilons at worst
+  const auto proj = torch::randn_like(x);
+  const auto g_ours = torch::autograd::grad({(ours * proj).sum()}, {x})[0];
+  const auto g_theirs = torch::autograd::grad({(theirs * proj).sum()}, {x})[0];
+  EXPECT_TRUE(torch::allclose(g_ours, g_theirs, 1e-5, 1e-6));
+  // Non-contiguous input, and float64 (LibTorch's kernel).
+  const auto xt = x.detach().t();
+  EXPECT_LT((models::fast_tanh(xt) - torch::tanh(xt)).abs().max().item<double>(), 2e-7);
+  const auto xd = x.detach().to(torch::kFloat64);
+  EXPECT_TRUE(torch::equal(models::fast_tanh(xd), torch::tanh(xd)));
 }
 
 TEST(Models, SpectralNormMatchesPyTorch) {

@@ -51,6 +51,45 @@ class ConvTranspose2dImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ConvTranspose2d);
 
+// y = x W^T + b for x [N, in], W [out, in], b [out] (undefined: none), as torch::linear, with the float32
+// CPU products computed by oneDNN's sgemm (dnnl_sgemm, from the libdnnl LibTorch itself links) instead of
+// LibTorch's BLAS: with the OpenBLAS kernels this environment selects (OPENBLAS_CORETYPE=Haswell) the MLP
+// layers' products run at ~100-175 GFLOP/s, oneDNN's at ~260-390 (BENCHMARKS.md). The bias is folded into
+// the product (C = bias, beta = 1). Backward: input and weight gradients by the same sgemm, the bias
+// gradient by a column sum; under create_graph (gradient penalties) the backward is LibTorch's differentiable
+// operations instead, so double backward works. Other dtypes, devices and shapes, a LibTorch without
+// dnnl_sgemm, or GANFORGE_GEMM=libtorch (for measuring what this contributes): torch::linear.
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+// Whether linear() multiplies with oneDNN's sgemm in this process ("onednn") or LibTorch's ("libtorch").
+std::string gemm_kernel();
+// oneDNN's row-major float32 sgemm C = op(A) op(B) + beta C; throws when oneDNN is not available.
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float beta, float* c, int64_t ldc);
+
+// tanh(x) by kernels::tanh for float32 CPU tensors (about 5x faster than LibTorch's Sleef tanhf here,
+// relative error under 3e-7), torch::tanh otherwise; the gradient is LibTorch's tanh_backward, also under
+// create_graph.
+torch::Tensor fast_tanh(const torch::Tensor& x);
+
+// The activation module for fast_tanh (no parameters: interchangeable with torch::nn::Tanh in checkpoints).
+class TanhImpl : public torch::nn::Module {
+ public:
+  torch::Tensor forward(const torch::Tensor& x) { return fast_tanh(x); }
+  void pretty_print(std::ostream& stream) const override { stream << "ganforge::models::Tanh()"; }
+};
+TORCH_MODULE(Tanh);
+
+// A fully connected layer computed by linear(): the parameters ("weight" [out, in], "bias" [out]) and their
+// initialization are torch::nn::Linear's, so checkpoints and seeds are interchangeable with it.
+class LinearImpl : public torch::nn::Module {
+ public:
+  explicit LinearImpl(const torch::nn::Linear& reference);  // takes over `reference`'s parameters
+  torch::Tensor forward(const torch::Tensor& x) { return linear(x, weight, bias); }
+  void pretty_print(std::ostream& stream) const override;
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(Linear);
+
 // Append `layer` to `seq`, wrapped in SpectralNorm when `spectral` is set.
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral);
 void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectral);

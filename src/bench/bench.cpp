@@ -12,6 +12,7 @@
 #include "ganforge/error.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/generate.h"
+#include "ganforge/layers.h"
 #include "ganforge/metrics.h"
 #include "ganforge/models.h"
 #include "ganforge/step.h"
@@ -90,21 +91,32 @@ Case evaluation() {
   return c;
 }
 
-Case sgemm() {
+// The machine's float32 peak: the faster of the two matrix-multiply kernels in the process, oneDNN's sgemm
+// (what models::linear uses) or LibTorch's BLAS (torch::mm; OpenBLAS here). `sgemm-blas` times the latter
+// alone.
+Case sgemm(bool blas_only) {
   constexpr int64_t n = 2048;
   torch::manual_seed(0);
   auto a = std::make_shared<torch::Tensor>(torch::randn({n, n}));
   auto b = std::make_shared<torch::Tensor>(torch::randn({n, n}));
-  Case c{"sgemm", "float32 matrix product 2048^3 (the machine's peak)", n * n * n, {}};
-  c.iterate = [a, b] { torch::mm(*a, *b); };
-  return c;
+  auto c = std::make_shared<torch::Tensor>(torch::empty({n, n}));
+  const bool onednn = !blas_only && models::gemm_kernel() == "onednn";
+  Case k{blas_only ? "sgemm-blas" : "sgemm",
+         std::string("float32 matrix product 2048^3 (") + (onednn ? "oneDNN" : "LibTorch's BLAS") + ")", n * n * n, {}};
+  if (onednn)
+    k.iterate = [a, b, c] {
+      models::sgemm(false, false, n, n, n, a->data_ptr<float>(), n, b->data_ptr<float>(), n, 0, c->data_ptr<float>(), n);
+    };
+  else
+    k.iterate = [a, b, c] { torch::mm_out(*c, *a, *b); };
+  return k;
 }
 
 }  // namespace
 
 const std::vector<std::string>& case_names() {
-  static const std::vector<std::string> names = {"mlp",        "dcgan64",      "dcgan128", "wgangp",
-                                                 "sample-mlp", "sample-dcgan", "eval",     "sgemm"};
+  static const std::vector<std::string> names = {"mlp",          "dcgan64", "dcgan128", "wgangp",    "sample-mlp",
+                                                 "sample-dcgan", "eval",    "sgemm",    "sgemm-blas"};
   return names;
 }
 
@@ -117,7 +129,8 @@ Case make_case(const std::string& name) {
   if (name == "sample-mlp") return sampling(name, "MLP G sampling, batch 1024", mlp_config());
   if (name == "sample-dcgan") return sampling(name, "DCGAN G sampling, batch 1024", dcgan_config(64));
   if (name == "eval") return evaluation();
-  if (name == "sgemm") return sgemm();
+  if (name == "sgemm") return sgemm(false);
+  if (name == "sgemm-blas") return sgemm(true);
   std::string known;
   for (const auto& n : case_names()) known += (known.empty() ? "" : ", ") + n;
   throw UserError("bench: unknown case '" + name + "' (" + known + ")");

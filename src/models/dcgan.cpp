@@ -57,7 +57,7 @@ struct DcganGeneratorImpl : GeneratorImpl {
       seq->push_back(torch::nn::ReLU());
     }
     up(width, shape[0], 4, 2, 1, true);
-    seq->push_back(torch::nn::Tanh());
+    seq->push_back(Tanh());
     net_ = register_module("net", seq);
     init_weights(*net_, cfg.init);
   }

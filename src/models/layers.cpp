@@ -1,6 +1,13 @@
 #include "ganforge/layers.h"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
+
+#include <ATen/Parallel.h>
+
 #include "ganforge/error.h"
+#include "ganforge/kernels.h"
 
 namespace ganforge::models {
 namespace {
@@ -42,10 +49,165 @@ torch::Tensor SpectralNormImpl::normalized_weight() {
 
 torch::Tensor SpectralNormImpl::forward(const torch::Tensor& x) {
   const torch::Tensor w = normalized_weight();
-  if (linear_) return torch::linear(x, w, linear_->bias);
+  if (linear_) return linear(x, w, linear_->bias);
   const auto& o = conv_->options;
   return torch::conv2d(x, w, conv_->bias, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
                        o.dilation(), o.groups());
+}
+
+namespace {
+
+// dnnl_sgemm (oneDNN's C API, dnnl.h; dnnl_dim_t is int64_t, dnnl_status_t an int, 0 = success).
+using SgemmFn = int (*)(char, char, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
+                        float, float*, int64_t);
+
+// LibTorch links libdnnl as a shared library (Debian) or carries oneDNN inside libtorch_cpu; either way the
+// symbol is in the process. Not found, or GANFORGE_GEMM=libtorch: null, and linear() is torch::linear.
+SgemmFn onednn_sgemm() {
+  static const SgemmFn fn = []() -> SgemmFn {
+    if (const char* v = std::getenv("GANFORGE_GEMM"); v && std::string(v) == "libtorch") return nullptr;
+    if (void* f = dlsym(RTLD_DEFAULT, "dnnl_sgemm")) return reinterpret_cast<SgemmFn>(f);
+    for (const char* lib : {"libdnnl.so.3", "libdnnl.so.2"})
+      if (void* h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD))
+        if (void* f = dlsym(h, "dnnl_sgemm")) return reinterpret_cast<SgemmFn>(f);
+    return nullptr;
+  }();
+  return fn;
+}
+
+bool fast_path(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  auto ok = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; };
+  return onednn_sgemm() && x.dim() == 2 && w.dim() == 2 && ok(x) && ok(w) && (!b.defined() || ok(b)) &&
+         x.size(1) == w.size(1) && (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0))) && x.size(0) > 0 &&
+         !x.is_sparse() && !w.is_sparse() && !x._fw_grad(0).defined() && !w._fw_grad(0).defined();
+}
+
+// y [N, out] = x [N, in] W^T + b, all contiguous.
+torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
+  torch::Tensor y = b.defined() ? b.expand({n, out}).clone(at::MemoryFormat::Contiguous) : torch::empty({n, out}, x.options());
+  sgemm(false, true, n, out, in, x.data_ptr<float>(), in, w.data_ptr<float>(), in, b.defined() ? 1.0f : 0.0f,
+        y.data_ptr<float>(), out);
+  return y;
+}
+
+// Column sums of g [N, out]: the bias gradient.
+torch::Tensor column_sums(const torch::Tensor& g) {
+  torch::Tensor s = torch::empty({g.size(1)}, g.options());
+  kernels::column_sums(g.data_ptr<float>(), g.size(0), g.size(1), s.data_ptr<float>());
+  return s;
+}
+
+torch::Tensor tanh_forward(const torch::Tensor& x) {
+  const torch::Tensor xc = x.contiguous();
+  torch::Tensor y = torch::empty_like(xc);
+  const float* in = xc.data_ptr<float>();
+  float* out = y.data_ptr<float>();
+  at::parallel_for(0, xc.numel(), 16384, [&](int64_t begin, int64_t end) {
+    kernels::tanh(in + begin, out + begin, end - begin);
+  });
+  return y;
+}
+
+struct TanhFunction : torch::autograd::Function<TanhFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x) {
+    torch::Tensor y = tanh_forward(x);
+    ctx->save_for_backward({y});
+    return y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return {at::tanh_backward(grads[0], ctx->get_saved_variables()[0])};
+  }
+};
+
+// The gradients of y = x W^T (+ b) for x [N, in] and W [out, in] saved by the forward.
+torch::autograd::variable_list linear_backward(torch::autograd::AutogradContext* ctx, const torch::Tensor& grad,
+                                               bool has_bias) {
+  const auto saved = ctx->get_saved_variables();
+  const torch::Tensor &x = saved[0], &w = saved[1];
+  const torch::Tensor gy = grad.contiguous();
+  torch::Tensor gx, gw, gb;
+  if (torch::GradMode::is_enabled()) {  // create_graph: a differentiable backward
+    if (ctx->needs_input_grad(0)) gx = gy.mm(w);
+    if (ctx->needs_input_grad(1)) gw = gy.t().mm(x);
+    if (has_bias && ctx->needs_input_grad(2)) gb = gy.sum(0);
+  } else {
+    const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
+    if (ctx->needs_input_grad(0)) {  // [N, in] = gy [N, out] W [out, in]
+      gx = torch::empty({n, in}, x.options());
+      sgemm(false, false, n, in, out, gy.data_ptr<float>(), out, w.data_ptr<float>(), in, 0, gx.data_ptr<float>(), in);
+    }
+    if (ctx->needs_input_grad(1)) {  // [out, in] = gy^T x
+      gw = torch::empty({out, in}, w.options());
+      sgemm(true, false, out, in, n, gy.data_ptr<float>(), out, x.data_ptr<float>(), in, 0, gw.data_ptr<float>(), in);
+    }
+    if (has_bias && ctx->needs_input_grad(2)) gb = column_sums(gy);
+  }
+  if (has_bias) return {gx, gw, gb};
+  return {gx, gw};
+}
+
+// Two functions: LibTorch's custom autograd functions take no undefined tensor inputs.
+struct LinearFunction : torch::autograd::Function<LinearFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b) {
+    ctx->save_for_backward({x, w});
+    return linear_forward(x, w, b);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return linear_backward(ctx, grads[0], true);
+  }
+};
+
+struct LinearNoBiasFunction : torch::autograd::Function<LinearNoBiasFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w) {
+    ctx->save_for_backward({x, w});
+    return linear_forward(x, w, torch::Tensor());
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return linear_backward(ctx, grads[0], false);
+  }
+};
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float beta, float* c, int64_t ldc) {
+  const SgemmFn fn = onednn_sgemm();
+  TORCH_CHECK(fn, "sgemm: oneDNN's dnnl_sgemm is not available");
+  const int status = fn(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  TORCH_CHECK(status == 0, "dnnl_sgemm failed with status ", status);
+}
+
+std::string gemm_kernel() { return onednn_sgemm() ? "onednn" : "libtorch"; }
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (!fast_path(x, weight, bias)) return torch::linear(x, weight, bias);
+  const torch::Tensor xc = x.contiguous(), wc = weight.contiguous(), bc = bias.defined() ? bias.contiguous() : bias;
+  const bool track = torch::GradMode::is_enabled() &&
+                     (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+  if (!track) return linear_forward(xc, wc, bc);
+  return bc.defined() ? LinearFunction::apply(xc, wc, bc) : LinearNoBiasFunction::apply(xc, wc);
+}
+
+torch::Tensor fast_tanh(const torch::Tensor& x) {
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || x.is_sparse() || x._fw_grad(0).defined())
+    return torch::tanh(x);
+  if (torch::GradMode::is_enabled() && x.requires_grad()) return TanhFunction::apply(x);
+  return tanh_forward(x);
+}
+
+LinearImpl::LinearImpl(const torch::nn::Linear& reference) {
+  weight = register_parameter("weight", reference->weight);
+  if (reference->options.bias()) bias = register_parameter("bias", reference->bias);
+}
+
+void LinearImpl::pretty_print(std::ostream& stream) const {
+  stream << "ganforge::models::Linear(in_features=" << weight.size(1) << ", out_features=" << weight.size(0)
+         << ", bias=" << (bias.defined() ? "true" : "false") << ")";
 }
 
 namespace {
@@ -122,7 +284,7 @@ void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectr
   if (spectral)
     seq->push_back(SpectralNorm(layer));
   else
-    seq->push_back(layer);
+    seq->push_back(Linear(layer));
 }
 
 torch::nn::Sequential without_last_layer(const torch::nn::SequentialImpl& seq) {
@@ -140,7 +302,7 @@ void push_activation(torch::nn::Sequential& seq, const std::string& name, double
   else if (name == "elu")
     seq->push_back(torch::nn::ELU());
   else if (name == "tanh")
-    seq->push_back(torch::nn::Tanh());
+    seq->push_back(Tanh());
   else
     throw UserError("unknown activation '" + name + "'");
 }

@@ -43,7 +43,7 @@ struct MlpGeneratorImpl : GeneratorImpl {
   }
   torch::Tensor forward(const torch::Tensor& z) override {
     auto x = net_->forward(z);  // [N, C*H*W]
-    if (tanh_) x = torch::tanh(x);  // images in [-1, 1]
+    if (tanh_) x = fast_tanh(x);  // images in [-1, 1]
     std::vector<int64_t> shape = {z.size(0)};
     shape.insert(shape.end(), shape_.begin(), shape_.end());
     return x.view(shape);

@@ -8,6 +8,7 @@
 #include "ganforge/archive.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
+#include "ganforge/optim.h"
 #include "ganforge/run_dir.h"
 
 namespace ganforge {
@@ -97,13 +98,13 @@ TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape
     models::ema_update(*s.g_ema, *s.g, 0.0);  // start as an exact copy
     s.g_ema->eval();
   }
-  s.opt_g = std::make_unique<torch::optim::Adam>(
+  s.opt_g = std::make_unique<optim::Adam>(
       s.g->parameters(),
       torch::optim::AdamOptions(cfg.lr_g).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
   // TTUR (Heusel et al. 2017): D may have its own learning rate and betas.
   const double beta1_d = cfg.beta1_d >= 0 ? cfg.beta1_d : cfg.beta1;
   const double beta2_d = cfg.beta2_d >= 0 ? cfg.beta2_d : cfg.beta2;
-  s.opt_d = std::make_unique<torch::optim::Adam>(
+  s.opt_d = std::make_unique<optim::Adam>(
       s.d->parameters(), torch::optim::AdamOptions(cfg.lr_d).betas({beta1_d, beta2_d}).eps(cfg.eps));
   s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 1);
   s.augment_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 4);

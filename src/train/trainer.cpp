@@ -18,6 +18,7 @@
 #include "ganforge/generate.h"
 #include "ganforge/grid.h"
 #include "ganforge/losses.h"
+#include "ganforge/optim.h"
 #include "ganforge/progress.h"
 #include "ganforge/run_dir.h"
 #include "ganforge/runtime.h"
@@ -59,11 +60,7 @@ constexpr double kLowDiversity = 0.4;
 // 10, fashion-wgangp after 1,500 steps 9; the collapsed TF and Keras seeds 2 and 1.
 constexpr double kFewClasses = 0.8;
 
-bool gradients_finite(const torch::nn::Module& m) {
-  for (const auto& p : m.parameters())
-    if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) return false;
-  return true;
-}
+bool gradients_finite(const torch::nn::Module& m) { return optim::gradients_finite(m.parameters()); }
 
 constexpr int64_t kEvalSeed = 20141;  // noise of the periodic evaluations
 
@@ -152,7 +149,7 @@ DStepResult discriminator_step(TrainState& s, const losses::AdversarialLoss& los
   }
   if (penalty.defined()) loss_d = loss_d + penalty;
   if (poison) loss_d = loss_d * std::numeric_limits<float>::quiet_NaN();
-  s.opt_d->zero_grad();
+  optim::clear_grads(*s.opt_d);
   loss_d.backward();
   r.loss_d = loss_d.item<double>();
   r.finite = std::isfinite(r.loss_d) && gradients_finite(*s.d);
@@ -182,7 +179,7 @@ GStepResult generator_step(TrainState& s, const losses::AdversarialLoss& loss, c
   torch::Tensor loss_g = loss.g_loss(j.logits);
   if (j.class_logits.defined())  // ACGAN: G wants its fakes recognised as the class asked for
     loss_g = loss_g + s.cfg.ac_weight * torch::nn::functional::cross_entropy(j.class_logits, y_fake);
-  s.opt_g->zero_grad();
+  optim::clear_grads(*s.opt_g);
   loss_g.backward();
   set_requires_grad(*s.d, true);
   r.loss_g = loss_g.item<double>();
