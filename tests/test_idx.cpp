@@ -148,5 +148,47 @@ TEST(Idx, MissingFileAndCorruptGzip) {
   EXPECT_THROW(idx::read_images(dir / "bad.gz"), UserError);
 }
 
+// read_images streams the file (plain or gzipped) into the pixel buffer; the checks are parse_images'.
+TEST(Idx, ReadingAFileChecksWhatParsingChecks) {
+  TempDir dir;
+  const auto bytes = idx::encode_images(small_images());
+  test::write_bytes(dir / "a.idx", as_string(bytes));
+  test::write_bytes(dir / "a.idx.gz", as_string(fs::gzip_compress(bytes)));
+  for (const char* name : {"a.idx", "a.idx.gz"}) {
+    const auto im = idx::read_images(dir / name);
+    EXPECT_EQ(im.count, 3u);
+    EXPECT_EQ(im.pixels, small_images().pixels) << name;
+  }
+  auto read_error = [&](const std::string& content, bool gzip) {
+    const std::string path = dir / (gzip ? "x.idx.gz" : "x.idx");
+    test::write_bytes(path, gzip ? as_string(fs::gzip_compress(as_bytes(content))) : content);
+    try {
+      idx::read_images(path);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string good = as_string(bytes);
+  for (const bool gzip : {false, true}) {
+    SCOPED_TRACE(gzip ? "gzip" : "plain");
+    EXPECT_NE(read_error(good.substr(0, good.size() - 1), gzip).find("truncated"), std::string::npos);
+    EXPECT_NE(read_error(good + "x", gzip).find("trailing bytes"), std::string::npos);
+    EXPECT_NE(read_error(good.substr(0, 10), gzip).find("too short"), std::string::npos);
+    EXPECT_NE(read_error(std::string(good).replace(3, 1, "\x01"), gzip).find("bad magic"), std::string::npos);
+    // A header claiming 4 billion 16384x16384 images in a file of a few bytes: refused before anything
+    // that size is allocated.
+    std::string huge = good.substr(0, 16);
+    huge.replace(4, 12, std::string("\xff\xff\xff\xff\x00\x00\x40\x00\x00\x00\x40\x00", 12));
+    const std::string e = read_error(huge + "abc", gzip);
+    EXPECT_TRUE(e.find("truncated") != std::string::npos || e.find("can hold") != std::string::npos) << e;
+  }
+  // A gzip stream whose checksum does not match its data.
+  auto gz = fs::gzip_compress(bytes);
+  gz[gz.size() - 6] ^= 0x01;  // in the CRC-32 of the trailer
+  test::write_bytes(dir / "crc.idx.gz", as_string(gz));
+  EXPECT_THROW(idx::read_images(dir / "crc.idx.gz"), UserError);
+}
+
 }  // namespace
 }  // namespace ganforge

@@ -17,6 +17,12 @@ namespace ganforge {
 struct EvalOptions {
   std::string run_dir;     // the run; its newest usable checkpoint unless `checkpoint` is set
   std::string checkpoint;  // a specific checkpoint file
+  // Instead of a run: images from elsewhere (`ganforge sample`, another framework) as an IDX file of uint8
+  // images [N, H, W] (gzipped when it ends in .gz), measured against `dataset` (its files in `data_dir`, or
+  // the default folder when empty). n limits how many of them are used.
+  std::string samples;
+  std::string dataset;
+  std::string data_dir;
   int64_t n = 0;           // generated samples; 0: 2,500 for the 2D toys (PacGAN protocol), 10,000 for images
   int64_t seed = 0;        // noise seed of the generated samples
   // Image metrics, comma-separated: fid, kid, is, pr (precision, recall), dc (density, coverage), classes
@@ -31,7 +37,8 @@ struct EvalOptions {
 };
 
 // Evaluates, prints (table or JSON) and appends one JSON line to RUN_DIR/eval.jsonl (or, for a bare
-// checkpoint, to eval.jsonl beside its checkpoints folder). Returns that line.
+// checkpoint, to eval.jsonl beside its checkpoints folder; for a samples file, to eval.jsonl beside it).
+// Returns that line.
 //   2D toys: modes covered, % high quality, reverse KL (metrics.h), against the real test points.
 //   Images: FID, KID, IS, precision/recall, density/coverage and class statistics of n generated images
 //   (quantized to 8 bits, as an image file stores them) against the real train split, and the floor: the

@@ -102,7 +102,10 @@ Dataset load(const std::string& name, const std::string& dir_in, const std::stri
   Dataset ds;
   ds.name = name;
   const int64_t n = im.count;
-  ds.images = torch::from_blob(im.pixels.data(), {n, 1, int64_t{im.rows}, int64_t{im.cols}}, torch::kUInt8).clone();
+  // The tensor takes the pixel buffer over instead of copying it: the dataset is held once.
+  auto* pixels = new std::vector<uint8_t>(std::move(im.pixels));
+  ds.images = torch::from_blob(
+      pixels->data(), {n, 1, int64_t{im.rows}, int64_t{im.cols}}, [pixels](void*) { delete pixels; }, torch::kUInt8);
   ds.labels = torch::from_blob(lb.values.data(), {n}, torch::kUInt8).to(torch::kInt64);
   return ds;
 }

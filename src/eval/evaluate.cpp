@@ -18,6 +18,7 @@
 #include "ganforge/evaluator.h"
 #include "ganforge/fs.h"
 #include "ganforge/generate.h"
+#include "ganforge/idx.h"
 #include "ganforge/metrics.h"
 #include "ganforge/models.h"
 
@@ -251,11 +252,60 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
   return j;
 }
 
+// `eval --samples FILE --dataset NAME`: the image metrics of images from a file.
+json evaluate_sample_file(const EvalOptions& opts) {
+  if (!opts.run_dir.empty() || !opts.checkpoint.empty())
+    throw UserError("eval: give --samples or --run/--checkpoint, not both");
+  if (opts.dataset.empty()) throw UserError("eval: --samples needs --dataset (the real data to compare against)");
+  if (data::is_toy(opts.dataset)) throw UserError("eval: --samples is for image datasets, not '" + opts.dataset + "'");
+  if (!opts.features.empty() && !opts.evaluator.empty())
+    throw UserError("eval: give --features or --evaluator, not both");
+  const idx::Images file = idx::read_images(opts.samples);
+  const auto shape = data::load(opts.dataset, opts.data_dir, "test").image_shape();  // {C, H, W}
+  if (shape[0] != 1 || shape[1] != file.rows || shape[2] != file.cols)
+    throw UserError("eval: " + opts.samples + " holds " + std::to_string(file.rows) + "x" + std::to_string(file.cols) +
+                    " grayscale images but " + opts.dataset + " images are " + std::to_string(shape[0]) + "x" +
+                    std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
+  const int64_t count = file.count;
+  const int64_t n = opts.n > 0 ? std::min<int64_t>(opts.n, count) : count;
+  if (n < 2) throw UserError("eval: " + opts.samples + " holds " + std::to_string(count) + " image(s); need at least 2");
+  const torch::Tensor images =
+      torch::from_blob(const_cast<uint8_t*>(file.pixels.data()), {count, 1, file.rows, file.cols}, torch::kUInt8)
+          .narrow(0, 0, n)
+          .clone();
+  const ImageMetrics im(opts.dataset, opts.data_dir, opts.features, opts.evaluator, opts.console);
+  const auto which = im.parse(opts.metrics);
+  if (which.count("cas")) throw UserError("eval: metric 'cas' needs a conditional run, not a samples file");
+  if (!opts.json)
+    std::fprintf(opts.out, "eval: %s (%lld images, against %s)\n", opts.samples.c_str(), static_cast<long long>(n),
+                 opts.dataset.c_str());
+  json j = im.manifest();
+  j["generated"] = im.measure(images, which, static_cast<uint64_t>(opts.seed));
+  j["real_floor"] = im.floor(which, static_cast<uint64_t>(opts.seed));
+  if (!opts.json) print_image_table(opts.out, j);
+  return j;
+}
+
 }  // namespace
 
 std::string evaluate(const EvalOptions& opts) {
   if (opts.n < 0) throw UserError("eval: --n must be positive");
   const auto t0 = std::chrono::steady_clock::now();
+  if (!opts.samples.empty()) {
+    json line = {{"samples", opts.samples}, {"dataset", opts.dataset}, {"seed", opts.seed}};
+    line.update(evaluate_sample_file(opts));
+    line["n"] = line["generated"]["n"];
+    line["time"] = now_utc();
+    line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const fsys::path log = fsys::absolute(opts.samples).parent_path() / "eval.jsonl";
+    {
+      std::ofstream out(log, std::ios::app);
+      if (!out) throw UserError(log.string() + ": cannot write");
+      out << line.dump() << "\n";
+    }
+    if (opts.json) std::fprintf(opts.out, "%s\n", line.dump().c_str());
+    return line.dump();
+  }
   LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
   const Config& cfg = g.state.cfg;
   const bool toy = data::is_toy(cfg.dataset);

@@ -13,6 +13,11 @@ void add_eval(CLI::App& app) {
               "% high quality, reverse KL (2D toys); each with the real-data floor");
   cmd->add_option("--run", opts->run_dir, "run directory (its newest usable checkpoint is used)");
   cmd->add_option("--checkpoint", opts->checkpoint, "a specific checkpoint file (.pt)");
+  cmd->add_option("--samples", opts->samples,
+                  "instead of a run: images from an IDX file (uint8 [N, H, W], e.g. from `sample` or another "
+                  "framework), measured against --dataset");
+  cmd->add_option("--dataset", opts->dataset, "with --samples: the real data to compare against, e.g. fashion-mnist");
+  cmd->add_option("--data", opts->data_dir, "with --samples: folder of the dataset's IDX files (default: data/<dataset>)");
   cmd->add_option("--n", opts->n, "generated samples (default: 10000 images, 2500 toy points as in PacGAN)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opts->seed, "noise seed")->check(CLI::NonNegativeNumber);
@@ -22,7 +27,10 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--threads", *threads, "intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", opts->json, "print the result as one JSON line");
   cmd->callback([opts, threads]() {
-    if (opts->run_dir.empty() && opts->checkpoint.empty()) throw UserError("eval: give --run DIR or --checkpoint FILE");
+    if (opts->run_dir.empty() && opts->checkpoint.empty() && opts->samples.empty())
+      throw UserError("eval: give --run DIR, --checkpoint FILE or --samples FILE.idx --dataset NAME");
+    if (opts->samples.empty() && (!opts->dataset.empty() || !opts->data_dir.empty()))
+      throw UserError("eval: --dataset and --data go with --samples (a run knows its data)");
     runtime::configure(*threads);
     evaluate(*opts);
   });
