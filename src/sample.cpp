@@ -43,7 +43,7 @@ torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch, co
     parts.push_back(net->generate(z, labels.defined() ? labels.narrow(0, done, b).to(device) : labels).cpu());
   }
   if (was_training) net->train();
-  return torch::cat(parts);
+  return parts.size() == 1 ? parts[0] : torch::cat(parts);  // one batch: no copy
 }
 
 torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch, const torch::Tensor& labels) {
