@@ -286,7 +286,12 @@ TEST_F(ShortEvaluator, EvalOnAnImageRun) {
            {"eval --samples " + samples + " --dataset ring8", "for image datasets"},
            {"eval --samples " + samples + " --dataset cifar10", "cifar10"},
            {"eval --samples " + test::source_dir() + "/README.md --dataset mnist", "README.md"},
-           {"eval --run " + run + " --dataset mnist", "go with --samples"}}) {
+           {"eval --run " + run + " --dataset mnist", "go with --samples"},
+           {eval + " --features " + test::source_dir() + "/tests/reference/features_tiny.pt",
+            "--features or --evaluator, not both"},
+           {"eval --samples " + samples + " --dataset mnist --evaluator " + result_.path + " --features " +
+                test::source_dir() + "/tests/reference/features_tiny.pt",
+            "--features or --evaluator, not both"}}) {
     r = cli(args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;

@@ -209,8 +209,6 @@ json evaluate_toy(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
 
 json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
   const Config& cfg = g.state.cfg;
-  if (!opts.features.empty() && !opts.evaluator.empty())
-    throw UserError("eval: give --features or --evaluator, not both");
   const ImageMetrics im(cfg.dataset, cfg.data_dir, opts.features, opts.evaluator, opts.console);
   const auto which = im.parse(opts.metrics);
   if (opts.console) {
@@ -252,15 +250,29 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
   return j;
 }
 
+// Stamp `line` with the time and duration, append it to `log`, print it with --json; the line as text.
+std::string record(json& line, std::chrono::steady_clock::time_point t0, const fsys::path& log,
+                   const EvalOptions& opts) {
+  line["time"] = now_utc();
+  line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  {
+    std::ofstream out(log, std::ios::app);
+    if (!out) throw UserError(log.string() + ": cannot write");
+    out << line.dump() << "\n";
+  }
+  if (opts.json) std::fprintf(opts.out, "%s\n", line.dump().c_str());
+  return line.dump();
+}
+
 // `eval --samples FILE --dataset NAME`: the image metrics of images from a file.
 json evaluate_sample_file(const EvalOptions& opts) {
   if (!opts.run_dir.empty() || !opts.checkpoint.empty())
     throw UserError("eval: give --samples or --run/--checkpoint, not both");
   if (opts.dataset.empty()) throw UserError("eval: --samples needs --dataset (the real data to compare against)");
   if (data::is_toy(opts.dataset)) throw UserError("eval: --samples is for image datasets, not '" + opts.dataset + "'");
-  if (!opts.features.empty() && !opts.evaluator.empty())
-    throw UserError("eval: give --features or --evaluator, not both");
   const idx::Images file = idx::read_images(opts.samples);
+  // The shape from the test split before ImageMetrics loads (or first trains) the evaluator: a file of the
+  // wrong size fails at once.
   const auto shape = data::load(opts.dataset, opts.data_dir, "test").image_shape();  // {C, H, W}
   if (shape[0] != 1 || shape[1] != file.rows || shape[2] != file.cols)
     throw UserError("eval: " + opts.samples + " holds " + std::to_string(file.rows) + "x" + std::to_string(file.cols) +
@@ -295,16 +307,7 @@ std::string evaluate(const EvalOptions& opts) {
     json line = {{"samples", opts.samples}, {"dataset", opts.dataset}, {"seed", opts.seed}};
     line.update(evaluate_sample_file(opts));
     line["n"] = line["generated"]["n"];
-    line["time"] = now_utc();
-    line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const fsys::path log = fsys::absolute(opts.samples).parent_path() / "eval.jsonl";
-    {
-      std::ofstream out(log, std::ios::app);
-      if (!out) throw UserError(log.string() + ": cannot write");
-      out << line.dump() << "\n";
-    }
-    if (opts.json) std::fprintf(opts.out, "%s\n", line.dump().c_str());
-    return line.dump();
+    return record(line, t0, fsys::absolute(opts.samples).parent_path() / "eval.jsonl", opts);
   }
   LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
   const Config& cfg = g.state.cfg;
@@ -325,18 +328,10 @@ std::string evaluate(const EvalOptions& opts) {
       {"generator", g.state.g_ema ? "ema" : "raw"},
   };
   line.update(body);
-  line["time"] = now_utc();
-  line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // RUN_DIR/eval.jsonl; for a bare checkpoint, the run folder above its checkpoints/ folder.
   const fsys::path run = !opts.run_dir.empty() ? fsys::path(opts.run_dir)
                                                : fsys::path(g.checkpoint).parent_path().parent_path();
-  {
-    std::ofstream out(run / "eval.jsonl", std::ios::app);
-    if (!out) throw UserError((run / "eval.jsonl").string() + ": cannot write");
-    out << line.dump() << "\n";
-  }
-  if (opts.json) std::fprintf(opts.out, "%s\n", line.dump().c_str());
-  return line.dump();
+  return record(line, t0, run / "eval.jsonl", opts);
 }
 
 struct ImageMetrics::Impl {
@@ -360,6 +355,7 @@ struct ImageMetrics::Impl {
 ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_dir, const std::string& features,
                            const std::string& evaluator_file, FILE* console)
     : impl_(std::make_unique<Impl>()) {
+  if (!features.empty() && !evaluator_file.empty()) throw UserError("eval: give --features or --evaluator, not both");
   if (!features.empty()) {
     impl_->ex = evaluator::load_torchscript(features);
   } else if (!evaluator_file.empty()) {

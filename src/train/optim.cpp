@@ -17,10 +17,13 @@ bool fusable(const torch::Tensor& t) {
          !t.is_sparse();
 }
 
+// How torch::optim::Adam keys its state: the parameter's TensorImpl address.
+std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
 // The state torch::optim::Adam keeps for `p`, created as it creates it.
 torch::optim::AdamParamState& state_of(torch::optim::Optimizer& opt, const torch::Tensor& p) {
   auto& states = opt.state();
-  const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+  const std::string key = state_key(p);
   auto it = states.find(key);
   if (it == states.end()) {
     auto s = std::make_unique<torch::optim::AdamParamState>();
@@ -43,7 +46,7 @@ torch::Tensor Adam::step(LossClosure closure) {
       if (!p.grad().defined()) continue;
       if (!fusable(p) || !fusable(p.grad())) fused = false;
       // A state read from a checkpoint in another dtype or layout.
-      const auto it = state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      const auto it = state().find(state_key(p));
       if (it != state().end()) {
         const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
         for (const auto& t : {s.exp_avg(), s.exp_avg_sq()})
