@@ -2,53 +2,14 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "ganforge/checkpoint.h"
 #include "ganforge/data.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
-#include "ganforge/generate.h"
+#include "ganforge/run/snapshot.h"
 #include "ganforge/grid.h"
 #include "ganforge/idx.h"
 
 namespace ganforge {
-
-LoadedGenerator load_generator(const std::string& run_dir, const std::string& checkpoint) {
-  const std::string ckpt = !checkpoint.empty() ? checkpoint : newest_usable_checkpoint(run_dir, stderr);
-  const CheckpointInfo info = read_checkpoint_info(ckpt);
-  Config cfg = parse_config(info.config_text, ckpt + " (stored config)");
-  cfg.device = "cpu";  // sampling runs where this process runs
-  LoadedGenerator g{ckpt, make_state(cfg, info.image_shape, 0)};
-  load_checkpoint(ckpt, g.state, /*generator_only=*/true);
-  return g;
-}
-
-torch::Tensor generate(TrainState& s, int64_t n, int64_t seed, int64_t batch, const torch::Tensor& labels_in) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
-  torch::InferenceMode guard;
-  auto& net = s.sampling_generator();
-  const bool was_training = net->is_training();
-  net->eval();
-  const auto device = net->parameters().front().device();
-  torch::Tensor labels;
-  if (net->classes() > 0) {
-    labels = labels_in.defined() ? labels_in : models::balanced_labels(n, net->classes());
-    TORCH_CHECK(labels.numel() == n, "generate: ", labels.numel(), " labels for ", n, " samples");
-  } else if (labels_in.defined()) {
-    throw UserError("class labels asked of a generator that was not trained conditionally (model.conditional)");
-  }
-  std::vector<torch::Tensor> parts;
-  for (int64_t done = 0; done < n; done += batch) {
-    const int64_t b = std::min(batch, n - done);
-    const auto z = models::sample_noise(s.cfg, b, gen).to(device);
-    parts.push_back(net->generate(z, labels.defined() ? labels.narrow(0, done, b).to(device) : labels).cpu());
-  }
-  if (was_training) net->train();
-  return parts.size() == 1 ? parts[0] : torch::cat(parts);  // one batch: no copy
-}
-
-torch::Tensor generate(LoadedGenerator& g, int64_t n, int64_t seed, int64_t batch, const torch::Tensor& labels) {
-  return generate(g.state, n, seed, batch, labels);
-}
 
 std::string label_path(const std::string& images_path) {
   const bool gz = fs::ends_with(images_path, ".gz");
@@ -63,12 +24,12 @@ std::string sample(const SampleOptions& opts) {
   if (!to_png && !to_idx && !to_csv)
     throw UserError("--out " + opts.out + ": use a .png, .idx, .idx.gz or (2D data) .csv file name");
   if (opts.n <= 0) throw UserError("--n must be positive");
-  LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
+  run::GeneratorSnapshot g = run::load_snapshot(opts.run_dir, opts.checkpoint);
   const std::string& ckpt = g.checkpoint;
-  const Config& cfg = g.state.cfg;
+  const Config& cfg = g.cfg;
   // Conditional runs: one class (--label K), a row per class (--labels all: n per class), or every class
   // equally often.
-  const int64_t classes = g.state.sampling_generator()->classes();
+  const int64_t classes = g.sampler()->classes();
   if ((opts.label >= 0 || opts.all_labels) && classes == 0)
     throw UserError("--label/--labels: this run's generator is not conditional (model.conditional is off)");
   if (opts.label >= classes && classes > 0)
@@ -77,7 +38,7 @@ std::string sample(const SampleOptions& opts) {
   if (to_idx && classes > 256)
     throw UserError("--out " + opts.out + ": IDX labels are bytes; this run has " + std::to_string(classes) + " classes");
   const int64_t n = opts.all_labels ? opts.n * classes : opts.n;
-  if (to_png && n > 4096 && g.state.image_shape.size() == 3)
+  if (to_png && n > 4096 && g.image_shape.size() == 3)
     throw UserError("--n " + std::to_string(n) + " images are too many for one PNG grid (max 4096); write .idx.gz");
   torch::Tensor labels;
   if (opts.all_labels)
@@ -86,7 +47,7 @@ std::string sample(const SampleOptions& opts) {
     labels = torch::full({n}, opts.label, torch::kInt64);
   else if (classes > 0)
     labels = models::balanced_labels(n, classes);
-  const torch::Tensor images = generate(g, n, opts.seed, opts.batch, labels);  // [N, C, H, W] or [N, 2] points
+  const torch::Tensor images = run::generate(g, n, opts.seed, opts.batch, labels);  // [N, C, H, W] or [N, 2] points
   if (images.dim() == 2) {  // 2D points
     if (to_idx) throw UserError("--out " + opts.out + ": this generator makes 2D points: write .csv or .png");
     if (to_png) {

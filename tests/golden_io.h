@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "ganforge/checkpoint.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/state.h"
 #include "ganforge/config.h"
-#include "ganforge/generate.h"
-#include "ganforge/run_dir.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/run/layout.h"
 #include "test_util.h"
 
 namespace ganforge::golden {
@@ -57,7 +59,7 @@ inline void replace_in_strings(nlohmann::json& j, const std::string& from, const
 inline nlohmann::json record(const std::string& run, const std::string& checkpoint, const std::string& grid) {
   nlohmann::json out;
   out["log"] = nlohmann::json::array();
-  std::ifstream in(run_dir::metrics_path(run));
+  std::ifstream in(run::Layout(run).metrics());
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line);
     for (const char* timing : {"it_per_s", "time_s", "seconds"}) j.erase(timing);
@@ -65,16 +67,16 @@ inline nlohmann::json record(const std::string& run, const std::string& checkpoi
     out["log"].push_back(j.dump());
   }
   // The final weights, read back through the checkpoint (so saving and loading are covered too).
-  const auto info = read_checkpoint_info(checkpoint);
-  TrainState s = make_state(parse_config(info.config_text, "stored"), info.image_shape, 0);
-  load_checkpoint(checkpoint, s);
+  const auto info = run::read_checkpoint_info(checkpoint);
+  train::TrainState s = train::make_state(parse_config(info.config_text, "stored"), info.image_shape, 0);
+  train::load_state(checkpoint, s);
   out["weights"]["g"] = digest(*s.g);
   out["weights"]["d"] = digest(*s.d);
   if (s.g_ema) out["weights"]["g_ema"] = digest(*s.g_ema);
   out["step"] = s.step;
   // What `sample` and `eval` draw from it.
-  LoadedGenerator g = load_generator("", checkpoint);
-  out["samples"] = hex(digest(generate(g, 16, 7, 8), fnv1a("", 0)));
+  run::GeneratorSnapshot g = run::load_snapshot(checkpoint);
+  out["samples"] = hex(digest(run::generate(g, 16, 7, 8), fnv1a("", 0)));
   const std::string bytes = test::read_text(grid);
   out["grid"] = hex(fnv1a(bytes.data(), bytes.size()));
   return out;

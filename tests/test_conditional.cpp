@@ -4,13 +4,15 @@
 
 #include <filesystem>
 
-#include "ganforge/checkpoint.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/state.h"
 #include "ganforge/config.h"
 #include "ganforge/error.h"
 #include "ganforge/idx.h"
 #include "ganforge/models.h"
 #include "ganforge/png.h"
-#include "ganforge/step.h"
+#include "ganforge/train/loop.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -95,14 +97,14 @@ TEST(Conditional, AcganAddsTheClassCrossEntropyToD) {
   for (double w : {0.0, 1.0}) {
     Config cfg = conditional_config("mlp", "acgan");
     cfg.ac_weight = w;
-    TrainState s = make_state(cfg, kShape, 0);
+    train::TrainState s = train::make_state(cfg, kShape, 0);
     torch::manual_seed(3);
     const auto real = torch::rand({16, 1, 28, 28}) * 2 - 1;
     const auto z = torch::randn({16, cfg.z_dim});
     const auto y = torch::randint(0, 10, {16}, torch::kInt64);
-    const DStepResult r = discriminator_step(s, *make_loss(cfg), real, z, false, y, (y + 3) % 10);
+    const train::PhaseStats r = train::discriminator_phase(s, losses::Objective(cfg), {real, z, y, (y + 3) % 10});
     ASSERT_TRUE(r.finite);
-    loss.push_back(r.loss_d);
+    loss.push_back(r.loss);
   }
   // At initialization each cross-entropy is near log 10 = 2.3: two of them add about 4.6.
   EXPECT_GT(loss[1] - loss[0], 3.5);

@@ -15,7 +15,9 @@
 #include "ganforge/config.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/runtime.h"
-#include "ganforge/trainer.h"
+#include "ganforge/app/train.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/run/layout.h"
 #include "golden_io.h"
 #include "test_util.h"
 
@@ -100,11 +102,11 @@ TEST_P(Golden, RunGivesTheRecordedLogAndWeights) {
   Config cfg = load_config(test::source_dir() + "/configs/" + c.config + ".toml");
   for (const auto& s : c.sets) apply_override(cfg, s);
   validate(cfg);
-  TrainOptions opts;
+  app::TrainOptions opts;
   opts.run_dir = dir / "run";
   opts.console = nullptr;
   opts.inject_nonfinite_at = c.inject;
-  const TrainResult r = train(cfg, opts);
+  const train::TrainResult r = app::train(cfg, opts);
   ASSERT_FALSE(r.interrupted);
 
   nlohmann::json got = golden::record(opts.run_dir, r.checkpoint, r.sample_grid);
@@ -126,6 +128,66 @@ TEST_P(Golden, RunGivesTheRecordedLogAndWeights) {
 
 INSTANTIATE_TEST_SUITE_P(Runs, Golden, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace ganforge
+
+namespace ganforge {
+namespace {
+
+// A run whose checkpoint is format version 1 (tests/golden/format1-run, written by the version before the
+// format bump; tests/golden/format1-expected.json holds what that version's sample, eval and resume gave).
+// Version 2 must read it and give the same.
+class Format1 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::copy(test::source_dir() + "/tests/golden/format1-run", run_,
+                          std::filesystem::copy_options::recursive);
+    expected_ = golden::read(test::source_dir() + "/tests/golden/format1-expected.json");
+  }
+  test::TempDir dir_;
+  std::string run_ = dir_ / "run";
+  nlohmann::json expected_;
+};
+
+TEST_F(Format1, SampleGivesTheSameImages) {
+  const auto r = test::run_cli("sample --run " + run_ + " --n 16 --seed 3 --out " + (dir_ / "s.idx"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string bytes = test::read_text(dir_ / "s.idx");
+  EXPECT_EQ(golden::hex(golden::fnv1a(bytes.data(), bytes.size())), expected_["sample_n16_seed3_idx_fnv1a"]);
+}
+
+TEST_F(Format1, EvalGivesTheSameMetrics) {
+  const auto r = test::run_cli("eval --run " + run_ + " --features " + test::source_dir() +
+                                   "/tests/reference/features_tiny.pt --n 200 --metrics fid,kid --json",
+                               "GANFORGE_CACHE=" + (dir_ / "cache") + " ");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = test::last_json_line(r.output);
+  EXPECT_EQ(j["step"], 4);
+  EXPECT_EQ(j["generator"], "ema");
+  EXPECT_EQ(j["generated"]["fid"], expected_["eval_features_tiny_n200"]["fid"]);
+  EXPECT_EQ(j["generated"]["kid"]["mean"], expected_["eval_features_tiny_n200"]["kid_mean"]);
+}
+
+TEST_F(Format1, ResumeContinuesAsVersion1Did) {
+  const auto r = test::run_cli("train --resume " + run_ + " --set train.steps=8 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(run::Layout(run_).metrics());
+  std::vector<nlohmann::json> got;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    for (const char* timing : {"it_per_s", "time_s", "seconds"}) j.erase(timing);
+    if (j.contains("message")) golden::replace_in_strings(j["message"], run_, "RUN");
+    got.push_back(j);
+  }
+  const auto& want = expected_["resumed_to_8_log"];
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]) << "line " << i + 1;
+  // Version 2 now: the resumed run wrote its checkpoint in the new format, which names its sampling network.
+  run::CheckpointReader reader(run::Layout(run_).checkpoint(8));
+  EXPECT_EQ(reader.version(), run::kCheckpointVersion);
+  EXPECT_EQ(reader.text("sampling"), "generator_ema");
+}
 
 }  // namespace
 }  // namespace ganforge

@@ -5,7 +5,9 @@
 
 #include <string>
 
-#include "ganforge/checkpoint.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/state.h"
 #include "ganforge/config.h"
 #include "ganforge/data.h"
 
@@ -15,10 +17,10 @@ namespace ganforge::test {
 // zero: every sample is then the same image (the output activation of the last bias), a generator
 // collapsed onto one point, for the health warnings to find.
 inline void collapse_generator(const std::string& path) {
-  const auto info = read_checkpoint_info(path);
+  const auto info = run::read_checkpoint_info(path);
   const Config cfg = parse_config(info.config_text, "stored");
-  TrainState s = make_state(cfg, info.image_shape, data::load(cfg.dataset, cfg.data_dir, "train").size());
-  load_checkpoint(path, s);
+  train::TrainState s = train::make_state(cfg, info.image_shape, data::load(cfg.dataset, cfg.data_dir, "train").size());
+  train::load_state(path, s);
   torch::NoGradGuard no_grad;
   for (auto* g : {&s.g, &s.g_ema})
     if (*g) {
@@ -28,7 +30,7 @@ inline void collapse_generator(const std::string& path) {
         if (p.dim() >= 2) last = p;
       last.zero_();
     }
-  save_checkpoint(path, s);
+  train::save_state(path, s);
 }
 
 }  // namespace ganforge::test

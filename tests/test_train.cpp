@@ -7,15 +7,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ganforge/checkpoint.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/state.h"
 #include "ganforge/data.h"
 #include "ganforge/error.h"
 #include "ganforge/grid.h"
 #include "ganforge/idx.h"
 #include "ganforge/optim.h"
 #include "ganforge/png.h"
-#include "ganforge/run_dir.h"
-#include "ganforge/trainer.h"
+#include "ganforge/run/layout.h"
+#include "ganforge/app/train.h"
 #include "test_state.h"
 #include "test_util.h"
 
@@ -29,7 +31,7 @@ Config seed_config() {
 }
 
 std::vector<nlohmann::json> read_metrics(const std::string& run) {
-  std::ifstream in(run_dir::metrics_path(run));
+  std::ifstream in(run::Layout(run).metrics());
   std::vector<nlohmann::json> out;
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line);
@@ -50,20 +52,20 @@ class SeedRun : public ::testing::Test {
     cfg_.checkpoint_every = 500;
     cfg_.keep_checkpoints = 2;
     cfg_.ema_half_life_kimg = 10;  // grids and samples come from the EMA generator
-    TrainOptions opts;
+    app::TrainOptions opts;
     opts.run_dir = *dir_ / "run";
     opts.console = nullptr;
-    result_ = train(cfg_, opts);
+    result_ = app::train(cfg_, opts);
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string run() { return *dir_ / "run"; }
   static test::TempDir* dir_;
   static Config cfg_;
-  static TrainResult result_;
+  static train::TrainResult result_;
 };
 test::TempDir* SeedRun::dir_ = nullptr;
 Config SeedRun::cfg_;
-TrainResult SeedRun::result_;
+train::TrainResult SeedRun::result_;
 
 TEST_F(SeedRun, DiscriminatorAccuracyLeavesChanceAndComesBack) {
   const auto m = read_metrics(run());
@@ -94,29 +96,29 @@ TEST_F(SeedRun, DiscriminatorAccuracyLeavesChanceAndComesBack) {
 
 TEST_F(SeedRun, WritesConfigGridsAndCheckpoints) {
   EXPECT_EQ(result_.steps, 2000);
-  const Config back = load_config(run_dir::config_path(run()));
+  const Config back = load_config(run::Layout(run()).config());
   EXPECT_EQ(to_toml(back).substr(to_toml(back).find('\n')), to_toml(cfg_).substr(to_toml(cfg_).find('\n')));
   for (const char* step : {"step-0001000.png", "step-0002000.png"}) {
-    const auto im = png::read(run_dir::samples_dir(run()) + "/" + step);
+    const auto im = png::read(run::Layout(run()).samples_dir() + "/" + step);
     EXPECT_EQ(im.width, 8u * 30 + 2) << "8x8 grid of 28x28 with 2 px padding";
     EXPECT_EQ(im.channels, 1u);
   }
-  const auto ckpts = run_dir::list_checkpoints(run());
+  const auto ckpts = run::Layout(run()).checkpoints();
   ASSERT_EQ(ckpts.size(), 2u) << "keep_checkpoints = 2 prunes older ones";
   EXPECT_NE(ckpts[0].find("step-0001500.pt"), std::string::npos);
   EXPECT_NE(ckpts[1].find("step-0002000.pt"), std::string::npos);
   EXPECT_EQ(result_.checkpoint, ckpts[1]);
-  for (const auto& e : std::filesystem::directory_iterator(run_dir::checkpoints_dir(run())))
+  for (const auto& e : std::filesystem::directory_iterator(run::Layout(run()).checkpoints_dir()))
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "no temporary file left: " << e.path();
 }
 
 TEST_F(SeedRun, CheckpointReproducesTheSamplesForTheSameZ) {
-  const auto info = read_checkpoint_info(result_.checkpoint);
+  const auto info = run::read_checkpoint_info(result_.checkpoint);
   EXPECT_EQ(info.step, 2000);
   EXPECT_EQ(info.image_shape, (std::vector<int64_t>{1, 28, 28}));
   const Config cfg = parse_config(info.config_text, "stored");
-  TrainState fresh = make_state(cfg, info.image_shape, 8000);
-  load_checkpoint(result_.checkpoint, fresh);
+  train::TrainState fresh = train::make_state(cfg, info.image_shape, 8000);
+  train::load_state(result_.checkpoint, fresh);
   EXPECT_EQ(fresh.step, 2000);
   EXPECT_EQ(fresh.nimg, 2000 * 128);
   torch::InferenceMode guard;
@@ -128,7 +130,7 @@ TEST_F(SeedRun, CheckpointReproducesTheSamplesForTheSameZ) {
   ASSERT_TRUE(fresh.g_ema);
   EXPECT_NE(grid::make(fresh.g->forward(models::grid_noise(cfg))).data, written.data);
   // And a freshly initialised G does not (the comparison can fail).
-  TrainState untrained = make_state(cfg, info.image_shape, 0);
+  train::TrainState untrained = train::make_state(cfg, info.image_shape, 0);
   EXPECT_NE(grid::make(untrained.g->forward(models::grid_noise(cfg))).data, written.data);
 }
 
@@ -169,12 +171,12 @@ TEST_F(SeedRun, SampleAndTrainRefuseBadRequests) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("bad.pt: corrupt or unreadable checkpoint"), std::string::npos) << r.output;
   // An existing run is never overwritten without --overwrite.
-  const auto before = std::filesystem::last_write_time(run_dir::metrics_path(run()));
+  const auto before = std::filesystem::last_write_time(run::Layout(run()).metrics());
   r = test::run_cli("train --config " + test::source_dir() + "/configs/seed-keras-mlp.toml --set train.steps=1 --out " +
                     run());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("run directory exists"), std::string::npos) << r.output;
-  EXPECT_EQ(std::filesystem::last_write_time(run_dir::metrics_path(run())), before);
+  EXPECT_EQ(std::filesystem::last_write_time(run::Layout(run()).metrics()), before);
 }
 
 TEST(Optim, FusedAdamMatchesLibTorchsAdamAndSharesItsCheckpoints) {
@@ -251,13 +253,13 @@ TEST(Checkpoint, OtherArchitectureIsRefusedByName) {
   test::TempDir dir;
   Config a = seed_config();
   a.steps = 1;
-  TrainState sa = make_state(a, {1, 28, 28}, 0);
-  save_checkpoint(dir / "a.pt", sa);
+  train::TrainState sa = train::make_state(a, {1, 28, 28}, 0);
+  train::save_state(dir / "a.pt", sa);
   Config b = a;
   b.g_hidden = {128, 256};
-  TrainState sb = make_state(b, {1, 28, 28}, 0);
+  train::TrainState sb = train::make_state(b, {1, 28, 28}, 0);
   try {
-    load_checkpoint(dir / "a.pt", sb, true);
+    train::load_state(dir / "a.pt", sb);
     FAIL() << "mismatched checkpoint accepted";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("does not match the model"), std::string::npos) << e.what();
@@ -270,12 +272,12 @@ TEST(Budget, EpochsCountRealBatchesSeenByD) {
   cfg.steps = 0;
   cfg.epochs = 2;
   cfg.d_steps = 1;
-  EXPECT_EQ(total_steps(cfg, 62), 124);  // 8,000 / 128 = 62 full batches per epoch
+  EXPECT_EQ(train::total_steps(cfg, 62), 124);  // 8,000 / 128 = 62 full batches per epoch
   cfg.d_steps = 5;
-  EXPECT_EQ(total_steps(cfg, 62), 25);  // ceil(124 / 5)
+  EXPECT_EQ(train::total_steps(cfg, 62), 25);  // ceil(124 / 5)
   cfg.epochs = 0;
   cfg.steps = 7;
-  EXPECT_EQ(total_steps(cfg, 62), 7);
+  EXPECT_EQ(train::total_steps(cfg, 62), 7);
 }
 
 TEST(Data, SamplerCoversEachEpochOnceAndIsSeeded) {
@@ -339,11 +341,11 @@ std::vector<nlohmann::json> metrics_without_time(const std::string& run) {
 }
 
 void expect_same_weights(const std::string& a, const std::string& b) {
-  const auto info = read_checkpoint_info(a);
+  const auto info = run::read_checkpoint_info(a);
   const Config cfg = parse_config(info.config_text, "stored");
-  TrainState sa = make_state(cfg, info.image_shape, 8000), sb = make_state(cfg, info.image_shape, 8000);
-  load_checkpoint(a, sa);
-  load_checkpoint(b, sb);
+  train::TrainState sa = train::make_state(cfg, info.image_shape, 8000), sb = train::make_state(cfg, info.image_shape, 8000);
+  train::load_state(a, sa);
+  train::load_state(b, sb);
   for (auto [ma, mb] : {std::pair<torch::nn::Module*, torch::nn::Module*>{sa.g.get(), sb.g.get()},
                         {sa.d.get(), sb.d.get()}, {sa.g_ema.get(), sb.g_ema.get()}}) {
     const auto pa = ma->parameters(), pb = mb->parameters();
@@ -376,7 +378,7 @@ TEST(Resume, KilledAndResumedRunEqualsUninterruptedRun) {
   // SIGKILL at a step that varies from run to run: after the checkpoint at step 50k for a random k in 1..6.
   std::srand(static_cast<unsigned>(::getpid()));
   const int k = 1 + std::rand() % 6;
-  const std::string trigger = dir / "killed/checkpoints/" + run_dir::step_name(50 * k) + ".pt";
+  const std::string trigger = dir / "killed/checkpoints/" + run::step_name(50 * k) + ".pt";
   const int status = run_and_signal(train_args(dir / "killed"), trigger, SIGKILL);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed (k = " << k << ")";
   r = test::run_cli("train --resume " + (dir / "killed") + " --quiet");
@@ -393,7 +395,7 @@ TEST(Resume, SigtermCheckpointsAndExitsZero) {
   const int status = run_and_signal(train_args(dir / "stopped"), dir / "stopped/checkpoints/step-0000100.pt", SIGTERM);
   ASSERT_TRUE(WIFEXITED(status)) << "SIGTERM must end the run cleanly";
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  const auto ckpts = run_dir::list_checkpoints(dir / "stopped");
+  const auto ckpts = run::Layout(dir / "stopped").checkpoints();
   ASSERT_FALSE(ckpts.empty());
   EXPECT_EQ(ckpts.back().find("step-0000400.pt"), std::string::npos) << "stopped before the end";
   // A corrupt newest checkpoint is skipped, not trusted: resume uses the one before it.
@@ -414,7 +416,7 @@ namespace {
 
 std::vector<nlohmann::json> events(const std::string& run, const std::string& kind) {
   std::vector<nlohmann::json> out;
-  std::ifstream in(run_dir::metrics_path(run));
+  std::ifstream in(run::Layout(run).metrics());
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line);
     if (j.value("event", "") == kind) out.push_back(j);
@@ -422,24 +424,24 @@ std::vector<nlohmann::json> events(const std::string& run, const std::string& ki
   return out;
 }
 
-TrainResult guarded_run(const std::string& run, std::vector<int64_t> inject, int64_t health_window) {
+train::TrainResult guarded_run(const std::string& run, std::vector<int64_t> inject, int64_t health_window) {
   Config cfg = seed_config();
   cfg.steps = 120;
   cfg.log_every = 10;
   cfg.sample_every = 0;
   cfg.checkpoint_every = 50;
   cfg.health_window = health_window;
-  TrainOptions opts;
+  app::TrainOptions opts;
   opts.run_dir = run;
   opts.console = nullptr;
   opts.inject_nonfinite_at = std::move(inject);
-  return train(cfg, opts);
+  return app::train(cfg, opts);
 }
 
 void expect_finite_weights(const std::string& ckpt) {
-  const auto info = read_checkpoint_info(ckpt);
-  TrainState s = make_state(parse_config(info.config_text, "stored"), info.image_shape, 0);
-  load_checkpoint(ckpt, s, true);
+  const auto info = run::read_checkpoint_info(ckpt);
+  train::TrainState s = train::make_state(parse_config(info.config_text, "stored"), info.image_shape, 0);
+  train::load_state(ckpt, s);
   for (const auto& p : s.g->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
 }
 
@@ -464,15 +466,15 @@ TEST(Guard, WarnsWhenTheSamplesCollapseOntoOnePoint) {
   cfg.steps = 10;
   cfg.sample_every = 0;
   cfg.checkpoint_every = 10;
-  TrainOptions opts;
+  app::TrainOptions opts;
   opts.run_dir = dir / "run";
   opts.console = nullptr;
-  const auto r = train(cfg, opts);
+  const auto r = app::train(cfg, opts);
   // G's output layer zeroed: one step later every sample is (nearly) the same image.
   test::collapse_generator(r.checkpoint);
   cfg.steps = 11;
   opts.resume = true;
-  train(cfg, opts);
+  app::train(cfg, opts);
   std::vector<nlohmann::json> collapse;
   for (const auto& w : events(dir / "run", "warning"))
     if (w["what"] == "low_diversity" && w["step"] == 11) collapse.push_back(w);
@@ -501,9 +503,9 @@ TEST(Guard, RepeatedNonFiniteStepsRollBackAndLowerTheLearningRates) {
   }
   EXPECT_EQ(prev, 120);
   // The lowered rates are in the final checkpoint.
-  const auto info = read_checkpoint_info(r.checkpoint);
-  TrainState s = make_state(parse_config(info.config_text, "stored"), info.image_shape, 8000);
-  load_checkpoint(r.checkpoint, s);
+  const auto info = run::read_checkpoint_info(r.checkpoint);
+  train::TrainState s = train::make_state(parse_config(info.config_text, "stored"), info.image_shape, 8000);
+  train::load_state(r.checkpoint, s);
   EXPECT_DOUBLE_EQ(s.lr_scale, 0.5);
   EXPECT_DOUBLE_EQ(static_cast<torch::optim::AdamOptions&>(s.opt_g->param_groups()[0].options()).lr(), 1e-4);
   expect_finite_weights(r.checkpoint);
@@ -512,23 +514,23 @@ TEST(Guard, RepeatedNonFiniteStepsRollBackAndLowerTheLearningRates) {
 TEST(Checkpoint, ChecksumCatchesCorruptionAndNonFiniteWeightsAreNeverWritten) {
   test::TempDir dir;
   Config cfg = seed_config();
-  TrainState s = make_state(cfg, {1, 28, 28}, 0);
-  save_checkpoint(dir / "a.pt", s);
+  train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
+  train::save_state(dir / "a.pt", s);
   EXPECT_TRUE(std::filesystem::exists(dir / "a.pt.crc32"));
-  TrainState t = make_state(cfg, {1, 28, 28}, 0);
-  load_checkpoint(dir / "a.pt", t, true);  // intact: loads
+  train::TrainState t = train::make_state(cfg, {1, 28, 28}, 0);
+  train::load_state(dir / "a.pt", t);  // intact: loads
   std::string bytes = test::read_text(dir / "a.pt");
   bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);  // one flipped bit
   test::write_bytes(dir / "a.pt", bytes);
   try {
-    load_checkpoint(dir / "a.pt", t, true);
+    train::load_state(dir / "a.pt", t);
     FAIL() << "corrupt checkpoint accepted";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
   }
   // Without the sidecar (copied by hand, or written by an older ganforge) the zip's own CRC-32s catch it,
   // before LibTorch parses the damaged TorchScript source (a flipped bit there crashed LibTorch 1.13).
-  save_checkpoint(dir / "b.pt", s);
+  train::save_state(dir / "b.pt", s);
   std::filesystem::remove(dir / "b.pt.crc32");
   bytes = test::read_text(dir / "b.pt");
   const size_t source = bytes.find("__parameters__");
@@ -536,7 +538,7 @@ TEST(Checkpoint, ChecksumCatchesCorruptionAndNonFiniteWeightsAreNeverWritten) {
   bytes[source + 3] = static_cast<char>(bytes[source + 3] ^ 0x04);
   test::write_bytes(dir / "b.pt", bytes);
   try {
-    load_checkpoint(dir / "b.pt", t, true);
+    train::load_state(dir / "b.pt", t);
     FAIL() << "corrupt checkpoint without a sidecar accepted";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("b.pt: corrupt or unreadable checkpoint"), std::string::npos) << e.what();
@@ -546,7 +548,7 @@ TEST(Checkpoint, ChecksumCatchesCorruptionAndNonFiniteWeightsAreNeverWritten) {
     torch::NoGradGuard no_grad;
     s.g->parameters()[0][0][0] = std::numeric_limits<float>::quiet_NaN();
   }
-  EXPECT_THROW(save_checkpoint(dir / "nan.pt", s), NonFiniteWeights);
+  EXPECT_THROW(train::save_state(dir / "nan.pt", s), train::NonFiniteWeights);
   EXPECT_FALSE(std::filesystem::exists(dir / "nan.pt"));
 }
 

@@ -7,14 +7,16 @@
 #include <cmath>
 
 #include "ganforge/augment.h"
-#include "ganforge/checkpoint.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/state.h"
 #include "ganforge/data.h"
 #include "ganforge/metrics.h"
 #include "ganforge/models.h"
 #include "ganforge/error.h"
-#include "ganforge/run_dir.h"
-#include "ganforge/step.h"
-#include "ganforge/trainer.h"
+#include "ganforge/run/layout.h"
+#include "ganforge/train/loop.h"
+#include "ganforge/app/train.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -61,20 +63,20 @@ TEST(Zoo, DcganTrainingStepsMatchPyTorch) {
   cfg.d_batchnorm = true;
   cfg.beta1 = 0.5;
   cfg.steps = 2;
-  TrainState s = make_state(cfg, {1, 28, 28}, 0);
+  train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
   load_state(*s.g, fx["before"]["g"]);
   load_state(*s.d, fx["before"]["d"]);
-  const auto loss = make_loss(cfg);
+  const auto loss = std::make_unique<losses::Objective>(cfg);
   for (const auto& it : fx["iterations"]) {
     const auto real = from_json(it["real"]).to(torch::kFloat32).view({4, 1, 28, 28});
     const auto z_d = from_json(it["z_d"]).to(torch::kFloat32).view({4, cfg.z_dim});
     const auto z_g = from_json(it["z_g"]).to(torch::kFloat32).view({4, cfg.z_dim});
-    const DStepResult d = discriminator_step(s, *loss, real, z_d);
+    const train::PhaseStats d = train::discriminator_phase(s, *loss, {real, z_d});
     ASSERT_TRUE(d.finite);
-    EXPECT_NEAR(d.loss_d, it["loss_d"].get<double>(), 1e-5);
-    const GStepResult g = generator_step(s, *loss, z_g);
+    EXPECT_NEAR(d.loss, it["loss_d"].get<double>(), 1e-5);
+    const train::PhaseStats g = train::generator_phase(s, *loss, {{}, z_g});
     ASSERT_TRUE(g.finite);
-    EXPECT_NEAR(g.loss_g, it["loss_g"].get<double>(), 1e-5);
+    EXPECT_NEAR(g.loss, it["loss_g"].get<double>(), 1e-5);
   }
   expect_state(*s.g, fx["after"]["g"], "G");
   expect_state(*s.d, fx["after"]["d"], "D");
@@ -87,9 +89,9 @@ TEST(Zoo, WeightClippingBoundsEveryCriticParameter) {
   cfg.loss_type = "wgan";
   cfg.weight_clip = 0.01;
   cfg.steps = 1;
-  TrainState s = make_state(cfg, {1, 28, 28}, 0);
-  const auto loss = make_loss(cfg);
-  ASSERT_TRUE(discriminator_step(s, *loss, torch::rand({8, 1, 28, 28}) * 2 - 1, torch::randn({8, 100})).finite);
+  train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
+  const auto loss = std::make_unique<losses::Objective>(cfg);
+  ASSERT_TRUE(train::discriminator_phase(s, *loss, {torch::rand({8, 1, 28, 28}) * 2 - 1, torch::randn({8, 100})}).finite);
   for (const auto& p : s.d->parameters()) EXPECT_LE(p.abs().max().item<float>(), 0.01f);
 }
 
@@ -99,11 +101,11 @@ TEST(Zoo, LazyR1IsAppliedEveryNthUpdateWithNTimesTheWeight) {
   cfg.r1_gamma = 1;
   cfg.r1_every = 4;
   cfg.steps = 1;
-  TrainState s = make_state(cfg, {1, 28, 28}, 0);
-  const auto loss = make_loss(cfg);
+  train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
+  const auto loss = std::make_unique<losses::Objective>(cfg);
   std::vector<double> penalties;
   for (int i = 0; i < 8; ++i)
-    penalties.push_back(discriminator_step(s, *loss, torch::rand({16, 1, 28, 28}) * 2 - 1, torch::randn({16, 100})).penalty);
+    penalties.push_back(train::discriminator_phase(s, *loss, {torch::rand({16, 1, 28, 28}) * 2 - 1, torch::randn({16, 100})}).penalty);
   for (int i = 0; i < 8; ++i) {
     if (i % 4 == 0)
       EXPECT_GT(penalties[i], 0) << "update " << i;
@@ -148,12 +150,12 @@ TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
     cfg.sample_every = 0;
     cfg.sample_grid = 16;
     test::TempDir dir;
-    TrainOptions opts;
+    app::TrainOptions opts;
     opts.run_dir = dir / "run";
     opts.console = nullptr;
-    const TrainResult r = train(cfg, opts);
+    const train::TrainResult r = app::train(cfg, opts);
     EXPECT_EQ(r.steps, 6);
-    std::ifstream in(run_dir::metrics_path(opts.run_dir));
+    std::ifstream in(run::Layout(opts.run_dir).metrics());
     int lines = 0;
     for (std::string line; std::getline(in, line);) {
       const auto j = nlohmann::json::parse(line);
@@ -259,9 +261,9 @@ TEST(Toys, PackedDiscriminatorJudgesGroupsAndPenaltiesFollowThePacks) {
   // D's accuracy counts each packed decision once: 3 real + 3 fake outputs for a batch of 12.
   cfg.batch_size = 12;
   cfg.steps = 1;
-  TrainState st = make_state(cfg, {2}, 0);
+  train::TrainState st = train::make_state(cfg, {2}, 0);
   for (int i = 0; i < 5; ++i) {
-    const DStepResult r = discriminator_step(st, *make_loss(cfg), torch::randn({12, 2}), torch::randn({12, 2}));
+    const train::PhaseStats r = train::discriminator_phase(st, losses::Objective(cfg), {torch::randn({12, 2}), torch::randn({12, 2})});
     EXPECT_NEAR(r.d_acc * 6, std::round(r.d_acc * 6), 1e-9) << r.d_acc;
   }
   cfg.batch_size = 10;

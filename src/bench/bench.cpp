@@ -8,73 +8,48 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "ganforge/checkpoint.h"
 #include "ganforge/error.h"
 #include "ganforge/evaluator.h"
-#include "ganforge/generate.h"
 #include "ganforge/layers.h"
 #include "ganforge/metrics.h"
 #include "ganforge/models.h"
-#include "ganforge/step.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/loop.h"
 
 namespace ganforge::bench {
 namespace {
 
-// The seed recipe's MLP GAN: G 100-256-256-784 and D 784-256-256-1 with ReLU, non-saturating BCE, Adam.
-Config mlp_config() {
-  Config cfg;
-  cfg.init = "glorot";
-  return cfg;
-}
-
-// The DCGAN of configs/mnist-dcgan.toml (BatchNorm in G and D, Adam betas 0.5, 0.999).
-Config dcgan_config(int64_t batch) {
-  Config cfg;
-  cfg.arch = "dcgan";
-  cfg.batch_size = batch;
-  cfg.d_batchnorm = true;
-  cfg.init = "dcgan";
-  cfg.beta1 = 0.5;
-  return cfg;
-}
-
-// configs/fashion-wgangp.toml: the DCGAN critic without BatchNorm, gradient penalty 10, five critic
-// updates per generator update, Adam betas 0, 0.9.
-Config wgangp_config() {
-  Config cfg = dcgan_config(64);
-  cfg.d_batchnorm = false;
-  cfg.loss_type = "wgan";
-  cfg.gp_weight = 10;
-  cfg.d_steps = 5;
-  cfg.lr_g = cfg.lr_d = 1e-4;
-  cfg.beta1 = 0;
-  cfg.beta2 = 0.9;
+// A shipped config (configs/NAME.toml): the cases time what users train, not copies of it.
+Config shipped(const std::string& name, const std::vector<std::string>& sets = {}) {
+  Config cfg = load_config(std::string(GANFORGE_SOURCE_CONFIG_DIR) + "/" + name + ".toml");
+  for (const auto& s : sets) apply_override(cfg, s);
+  validate(cfg);
   return cfg;
 }
 
 const std::vector<int64_t> kImage = {1, 28, 28};
 
-// One training iteration as train() runs it: d_steps D updates on a real batch and fresh noise, then one
-// G update on fresh noise. The real batch is fixed: data loading is not what is measured.
+// One training iteration as the loop runs it: d_steps D phases on a real batch and fresh noise, then one
+// G phase on fresh noise. The real batch is fixed: data loading is not what is measured.
 Case training(const std::string& name, const std::string& what, const Config& cfg) {
-  auto s = std::make_shared<TrainState>(make_state(cfg, kImage, 0));
-  auto loss = std::shared_ptr<losses::AdversarialLoss>(make_loss(cfg));
+  auto s = std::make_shared<train::TrainState>(train::make_state(cfg, kImage, 0));
+  auto objective = std::make_shared<losses::Objective>(cfg);
   const int64_t b = cfg.batch_size;
   auto real = std::make_shared<torch::Tensor>(torch::rand({b, 1, 28, 28}, s->noise_gen) * 2 - 1);
   Case c{name, what, b, {}};
-  c.iterate = [s, loss, real, b] {
+  c.iterate = [s, objective, real, b] {
     for (int64_t k = 0; k < s->cfg.d_steps; ++k)
-      discriminator_step(*s, *loss, *real, models::sample_noise(s->cfg, b, s->noise_gen));
-    generator_step(*s, *loss, models::sample_noise(s->cfg, b, s->noise_gen));
+      train::discriminator_phase(*s, *objective, {*real, models::sample_noise(s->cfg, b, s->noise_gen)});
+    train::generator_phase(*s, *objective, {{}, models::sample_noise(s->cfg, b, s->noise_gen)});
   };
   return c;
 }
 
 // `ganforge sample`'s path: generate() under inference mode, one batch of 1,024.
 Case sampling(const std::string& name, const std::string& what, const Config& cfg) {
-  auto s = std::make_shared<TrainState>(make_state(cfg, kImage, 0));
+  auto s = std::make_shared<train::TrainState>(train::make_state(cfg, kImage, 0));
   Case c{name, what, 1024, {}};
-  c.iterate = [s] { generate(*s, 1024, 0, 1024); };
+  c.iterate = [s] { run::generate(*s->sampling_generator(), s->cfg, 1024, 0, 1024); };
   return c;
 }
 
@@ -122,12 +97,17 @@ const std::vector<std::string>& case_names() {
 
 Case make_case(const std::string& name) {
   torch::manual_seed(0);
-  if (name == "mlp") return training(name, "MLP GAN iteration, batch 128", mlp_config());
-  if (name == "dcgan64") return training(name, "DCGAN 28x28 iteration, batch 64", dcgan_config(64));
-  if (name == "dcgan128") return training(name, "DCGAN 28x28 iteration, batch 128", dcgan_config(128));
-  if (name == "wgangp") return training(name, "WGAN-GP iteration (5 critic + 1 G updates), batch 64", wgangp_config());
-  if (name == "sample-mlp") return sampling(name, "MLP G sampling, batch 1024", mlp_config());
-  if (name == "sample-dcgan") return sampling(name, "DCGAN G sampling, batch 1024", dcgan_config(64));
+  // The seed recipe's MLP GAN; the DCGAN with BatchNorm in G and D; the WGAN-GP critic (5 critic updates).
+  if (name == "mlp") return training(name, "MLP GAN iteration, batch 128 (seed-keras-mlp)", shipped("seed-keras-mlp"));
+  if (name == "dcgan64") return training(name, "DCGAN 28x28 iteration, batch 64 (mnist-dcgan)", shipped("mnist-dcgan"));
+  if (name == "dcgan128")
+    return training(name, "DCGAN 28x28 iteration, batch 128 (mnist-dcgan)",
+                    shipped("mnist-dcgan", {"data.batch_size=128"}));
+  if (name == "wgangp")
+    return training(name, "WGAN-GP iteration (5 critic + 1 G updates), batch 64 (fashion-wgangp)",
+                    shipped("fashion-wgangp"));
+  if (name == "sample-mlp") return sampling(name, "MLP G sampling, batch 1024 (seed-keras-mlp)", shipped("seed-keras-mlp"));
+  if (name == "sample-dcgan") return sampling(name, "DCGAN G sampling, batch 1024 (mnist-dcgan)", shipped("mnist-dcgan"));
   if (name == "eval") return evaluation();
   if (name == "sgemm") return sgemm(false);
   if (name == "sgemm-blas") return sgemm(true);

@@ -17,7 +17,8 @@
 #include "ganforge/error.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/fs.h"
-#include "ganforge/generate.h"
+#include "ganforge/run/layout.h"
+#include "ganforge/run/snapshot.h"
 #include "ganforge/idx.h"
 #include "ganforge/metrics.h"
 #include "ganforge/models.h"
@@ -183,10 +184,10 @@ void print_image_table(FILE* out, const json& line) {
   }
 }
 
-json evaluate_toy(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
-  const Config& cfg = g.state.cfg;
+json evaluate_toy(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n) {
+  const Config& cfg = g.cfg;
   const data::Dataset real = data::load(cfg.dataset, cfg.data_dir, "test");
-  const torch::Tensor fake = generate(g, n, opts.seed);
+  const torch::Tensor fake = run::generate(g, n, opts.seed);
   const auto gen_stats = metrics::mode_stats(fake, real.modes, real.mode_std);
   // The floor: the same statistics of real test points (2,500, the protocol's sample count).
   const auto real_stats = metrics::mode_stats(real.points, real.modes, real.mode_std);
@@ -207,8 +208,8 @@ json evaluate_toy(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
           {"real_floor_n", real.size()}};
 }
 
-json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
-  const Config& cfg = g.state.cfg;
+json evaluate_images(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n) {
+  const Config& cfg = g.cfg;
   const ImageMetrics im(cfg.dataset, cfg.data_dir, opts.features, opts.evaluator, opts.console);
   const auto which = im.parse(opts.metrics);
   if (opts.console) {
@@ -216,9 +217,9 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
     std::fflush(opts.console);
   }
   json j = im.manifest();
-  const int64_t classes = g.state.sampling_generator()->classes();
+  const int64_t classes = g.sampler()->classes();
   const torch::Tensor labels = classes > 0 ? models::balanced_labels(n, classes) : torch::Tensor();
-  j["generated"] = im.measure(generate(g, n, opts.seed, 1024, labels), which, static_cast<uint64_t>(opts.seed), labels);
+  j["generated"] = im.measure(run::generate(g, n, opts.seed, 1024, labels), which, static_cast<uint64_t>(opts.seed), labels);
   j["real_floor"] = im.floor(which, static_cast<uint64_t>(opts.seed));
   if (which.count("cas")) {
     // Classification Accuracy Score: a classifier trained on as many generated labelled images as the real
@@ -233,7 +234,7 @@ json evaluate_images(const EvalOptions& opts, LoadedGenerator& g, int64_t n) {
       std::fflush(opts.console);
     }
     const auto cas_labels = models::balanced_labels(n_cas, classes);
-    const auto images = data::to_uint8(generate(g, n_cas, opts.seed + 1, 1024, cas_labels));
+    const auto images = data::to_uint8(run::generate(g, n_cas, opts.seed + 1, 1024, cas_labels));
     evaluator::TrainOptions t;
     t.dataset = cfg.dataset;
     t.data_dir = cfg.data_dir;
@@ -307,31 +308,30 @@ std::string evaluate(const EvalOptions& opts) {
     json line = {{"samples", opts.samples}, {"dataset", opts.dataset}, {"seed", opts.seed}};
     line.update(evaluate_sample_file(opts));
     line["n"] = line["generated"]["n"];
-    return record(line, t0, fsys::absolute(opts.samples).parent_path() / "eval.jsonl", opts);
+    return record(line, t0, run::Layout(fsys::absolute(opts.samples).parent_path().string()).eval_log(), opts);
   }
-  LoadedGenerator g = load_generator(opts.run_dir, opts.checkpoint);
-  const Config& cfg = g.state.cfg;
+  run::GeneratorSnapshot g = run::load_snapshot(opts.run_dir, opts.checkpoint);
+  const Config& cfg = g.cfg;
   const bool toy = data::is_toy(cfg.dataset);
   // Defaults: the PacGAN protocols (2,500 toy points; 26,000 Stacked MNIST images, as VEEGAN and PacGAN),
   // else 10,000 images.
   const int64_t n = opts.n > 0 ? opts.n : toy ? 2500 : cfg.dataset == "stacked-mnist" ? 26000 : 10000;
   if (!opts.json)
     std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), cfg.dataset.c_str(),
-                 static_cast<long long>(g.state.step), g.state.g_ema ? "ema" : "raw");
+                 static_cast<long long>(g.step), g.ema() ? "ema" : "raw");
   json body = toy ? evaluate_toy(opts, g, n) : evaluate_images(opts, g, n);
   json line = {
       {"checkpoint", g.checkpoint},
-      {"step", g.state.step},  // load_checkpoint sets it
+      {"step", g.step},
       {"dataset", cfg.dataset},
       {"n", n},
       {"seed", opts.seed},
-      {"generator", g.state.g_ema ? "ema" : "raw"},
+      {"generator", g.ema() ? "ema" : "raw"},
   };
   line.update(body);
   // RUN_DIR/eval.jsonl; for a bare checkpoint, the run folder above its checkpoints/ folder.
-  const fsys::path run = !opts.run_dir.empty() ? fsys::path(opts.run_dir)
-                                               : fsys::path(g.checkpoint).parent_path().parent_path();
-  return record(line, t0, run / "eval.jsonl", opts);
+  const run::Layout run = !opts.run_dir.empty() ? run::Layout(opts.run_dir) : run::Layout::of_checkpoint(g.checkpoint);
+  return record(line, t0, run.eval_log(), opts);
 }
 
 struct ImageMetrics::Impl {

@@ -9,6 +9,7 @@
 #include "mlp.h"
 
 #include "ganforge/layers.h"
+#include "ganforge/train/seeds.h"
 
 namespace ganforge::models {
 
@@ -161,7 +162,7 @@ double ema_beta(double half_life_kimg, int64_t batch) {
 }
 
 torch::Tensor grid_noise(const Config& cfg) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(cfg.seed) * 2 + 3);
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(train::Seeds::of(cfg.seed).grid);
   return sample_noise(cfg, cfg.sample_grid, gen);
 }
 

@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/checkpoint.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
-#include "ganforge/step.h"
+#include "ganforge/run/snapshot.h"
+#include "ganforge/train/loop.h"
 
 namespace {
 
@@ -68,13 +68,13 @@ void write_with_sidecar(const std::string& path, const uint8_t* data, size_t siz
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   torch::set_num_threads(1);
   if (const char* out = std::getenv("GANFORGE_FUZZ_WRITE_SEED")) {
-    TrainState s = make_state(tiny_config(), kShape, kTrain);
-    auto loss = make_loss(s.cfg);
+    train::TrainState s = train::make_state(tiny_config(), kShape, kTrain);
+    const losses::Objective objective(s.cfg);
     // One step first, so the optimizers hold state (Adam's moments) as in any real checkpoint.
-    discriminator_step(s, *loss, torch::rand({4, 1, 4, 4}) * 2 - 1, torch::randn({4, 3}));
-    generator_step(s, *loss, torch::randn({4, 3}));
+    train::discriminator_phase(s, objective, {torch::rand({4, 1, 4, 4}) * 2 - 1, torch::randn({4, 3})});
+    train::generator_phase(s, objective, {{}, torch::randn({4, 3})});
     s.step = 1;
-    save_checkpoint(out, s);
+    train::save_state(out, s);
     std::exit(0);
   }
   return 0;
@@ -83,24 +83,26 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = scratch_path();
   write_with_sidecar(path, data, size);
+  // What sample and eval read first (the snapshot's header; the snapshot itself is not built from a fuzzed
+  // config, whose model could be any size), then the whole training state (what resume loads).
   try {
-    const CheckpointInfo info = read_checkpoint_info(path);
+    const run::CheckpointInfo info = run::read_checkpoint_info(path);
     try {
       parse_config(info.config_text, "fuzz");
     } catch (const UserError&) {
     }
   } catch (const UserError&) {
   }
-  TrainState s = make_state(tiny_config(), kShape, kTrain);
+  train::TrainState s = train::make_state(tiny_config(), kShape, kTrain);
   try {
-    load_checkpoint(path, s);
+    train::load_state(path, s);
   } catch (const UserError&) {
     return 0;
   }
   // Loaded: the state must be usable as it is after any real resume.
-  auto loss = make_loss(s.cfg);
-  discriminator_step(s, *loss, torch::rand({4, 1, 4, 4}) * 2 - 1, torch::randn({4, 3}));
-  generator_step(s, *loss, torch::randn({4, 3}));
+  const losses::Objective objective(s.cfg);
+  train::discriminator_phase(s, objective, {torch::rand({4, 1, 4, 4}) * 2 - 1, torch::randn({4, 3})});
+  train::generator_phase(s, objective, {{}, torch::randn({4, 3})});
   const torch::Tensor idx = s.sampler->next();
   if (idx.numel() != 4 || idx.min().item<int64_t>() < 0 || idx.max().item<int64_t>() >= kTrain) std::abort();
   return 0;

@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "ganforge/config.h"
 #include "ganforge/error.h"
-#include "ganforge/trainer.h"
+#include "ganforge/app/train.h"
 
 namespace ganforge::cli {
 namespace {
@@ -30,7 +30,7 @@ void install_stop_handlers() {
   std::thread([set] {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) return;
-    request_stop();
+    train::request_stop();
     const char msg[] = "\ntrain: stop requested: finishing the current step and writing a checkpoint "
                        "(signal again to quit at once)\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -88,7 +88,7 @@ void add_train(CLI::App& app) {
     if (!args->device.empty()) cfg.device = args->device;
     if (args->deterministic) cfg.deterministic = true;
     validate(cfg);
-    TrainOptions opts;
+    app::TrainOptions opts;
     opts.run_dir = !args->resume.empty() ? args->resume
                    : args->out.empty()    ? (std::filesystem::path("runs") / cfg.name).string()
                                           : args->out;
@@ -96,7 +96,7 @@ void add_train(CLI::App& app) {
     opts.resume = !args->resume.empty();
     opts.console = args->quiet ? nullptr : stderr;
     install_stop_handlers();
-    train(cfg, opts);
+    app::train(cfg, opts);
   });
 }
 

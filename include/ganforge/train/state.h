@@ -1,0 +1,71 @@
+// The training state: everything a run needs to continue, and its checkpoint entries.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ganforge/config.h"
+#include "ganforge/data.h"
+#include "ganforge/models.h"
+
+namespace ganforge::train {
+
+// Running sums behind the next metrics.jsonl line; checkpointed so that a resumed run writes the same
+// lines as an uninterrupted one.
+struct LogMeter {
+  double loss_d = 0, loss_g = 0, d_real = 0, d_fake = 0, d_acc = 0;
+  int64_t d_count = 0, g_count = 0;
+  double penalty = 0;  // sum of the weighted D penalties (gradient penalty, R1) over D updates
+  void reset() { *this = LogMeter(); }
+  void add(const LogMeter& o) {
+    loss_d += o.loss_d, d_real += o.d_real, d_fake += o.d_fake, d_acc += o.d_acc;
+    loss_g += o.loss_g, penalty += o.penalty, d_count += o.d_count, g_count += o.g_count;
+  }
+};
+
+struct TrainState {
+  Config cfg;
+  std::vector<int64_t> image_shape;  // {C, H, W} of the data G makes, or {2} for points
+  models::Generator g;
+  models::Discriminator d;
+  models::Generator g_ema;  // EMA of g's weights (train.ema_half_life_kimg > 0), else null
+  // The generator to draw samples from: the EMA one when there is one.
+  models::Generator& sampling_generator() { return g_ema ? g_ema : g; }
+  std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
+  at::Generator noise_gen;
+  at::Generator augment_gen;  // DiffAugment draws (train.diffaugment)
+  std::vector<std::string> augment_ops;  // cfg.diffaugment parsed once (diffaugment_ops); empty: off
+  std::unique_ptr<data::BatchSampler> sampler;
+  int64_t step = 0;       // generator updates done
+  int64_t d_updates = 0;  // discriminator updates done
+  int64_t nimg = 0;       // real images shown to D
+  double elapsed_s = 0;   // training time so far, this process's included
+  double lr_scale = 1;    // product of the divergence guard's rollback factors so far
+  LogMeter meter;
+};
+
+// Build G, D and their optimizers from the config, seeded as Seeds::of(cfg.seed) says. `n_train` sizes the
+// sampler.
+TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train);
+
+// Set both optimizers' learning rates to the config's times state.lr_scale.
+void apply_learning_rates(TrainState& state);
+
+// Thrown by save_state instead of writing a checkpoint with a NaN or Inf weight.
+class NonFiniteWeights : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The state as a checkpoint file (run/checkpoint_file.h), atomically, with its sidecar. Throws
+// NonFiniteWeights rather than save a non-finite G or D weight.
+void save_state(const std::string& path, const TrainState& state);
+// Load into a state built by make_state with the same architecture. A file that is missing, corrupt or
+// from another architecture is a UserError naming the file and the mismatch.
+void load_state(const std::string& path, TrainState& state);
+
+}  // namespace ganforge::train

@@ -1,0 +1,71 @@
+#include "ganforge/losses/objective.h"
+
+#include "ganforge/augment.h"
+
+namespace ganforge::losses {
+
+Objective::Objective(const Config& cfg)
+    : adversarial_(make(cfg.loss_type, cfg.g_loss, cfg.label_smoothing)),
+      gp_weight_(cfg.gp_weight),
+      r1_gamma_(cfg.r1_gamma),
+      weight_clip_(cfg.weight_clip),
+      ac_weight_(cfg.ac_weight),
+      r1_every_(cfg.r1_every) {}
+
+PhaseLoss Objective::discriminator(Players& p, const PhaseBatch& b) const {
+  torch::Tensor fake;
+  {
+    torch::NoGradGuard no_grad;  // D's update needs no gradient through G
+    fake = p.g->generate(b.z, b.y_fake);
+  }
+  // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
+  const torch::Tensor real_in = augment::random_apply(p.augment_ops, b.real, p.augment);
+  fake = augment::random_apply(p.augment_ops, fake, p.augment);
+  const models::Judgement real_j = p.d->judge(real_in, b.y_real);
+  const models::Judgement fake_j = p.d->judge(fake, b.y_fake);
+  PhaseLoss out{adversarial_->d_loss(real_j.logits, fake_j.logits), {}, real_j.logits, fake_j.logits};
+  // ACGAN (Odena et al. 2017, eq. 2): D also learns to name the class of reals and fakes.
+  if (real_j.class_logits.defined())
+    out.loss = out.loss + ac_weight_ * (torch::nn::functional::cross_entropy(real_j.class_logits, b.y_real) +
+                                        torch::nn::functional::cross_entropy(fake_j.class_logits, b.y_fake));
+  const Critic critic = [&](const torch::Tensor& x) { return p.d->judge(x, b.y_real).logits; };
+  if (gp_weight_ > 0) {
+    const torch::Tensor e = torch::rand({b.real.size(0)}, p.noise).to(b.real.device());
+    out.penalty = gp_weight_ * gradient_penalty(critic, real_in, fake, e);
+  }
+  // Lazy R1 (Karras et al. 2020, sec. 4.1): every r1_every-th update, weighted r1_every times as much.
+  if (r1_gamma_ > 0 && b.d_updates % r1_every_ == 0) {
+    torch::Tensor r1 = (r1_gamma_ / 2 * static_cast<double>(r1_every_)) * r1_penalty(critic, real_in);
+    out.penalty = out.penalty.defined() ? out.penalty + r1 : r1;
+  }
+  if (out.penalty.defined()) out.loss = out.loss + out.penalty;
+  return out;
+}
+
+void Objective::after_discriminator_update(models::DiscriminatorImpl& d) const {
+  torch::NoGradGuard no_grad;
+  // WGAN (Arjovsky et al. 2017, Algorithm 1): clip every critic parameter to [-c, c] after its update.
+  if (weight_clip_ > 0)
+    for (auto& w : d.parameters()) w.clamp_(-weight_clip_, weight_clip_);
+}
+
+PhaseLoss Objective::generator(Players& p, const PhaseBatch& b) const {
+  const torch::Tensor fake = augment::random_apply(p.augment_ops, p.g->generate(b.z, b.y_fake), p.augment);
+  const models::Judgement j = p.d->judge(fake, b.y_fake);
+  PhaseLoss out{adversarial_->g_loss(j.logits), {}, {}, j.logits};
+  if (j.class_logits.defined())  // ACGAN: G wants its fakes recognised as the class asked for
+    out.loss = out.loss + ac_weight_ * torch::nn::functional::cross_entropy(j.class_logits, b.y_fake);
+  return out;
+}
+
+double Objective::mean_score(const torch::Tensor& out) const {
+  return (adversarial_->outputs_are_logits() ? torch::sigmoid(out) : out).mean().item<double>();
+}
+
+double Objective::accuracy(const torch::Tensor& real_out, const torch::Tensor& fake_out) const {
+  const double t = adversarial_->decision_threshold();
+  return ((real_out > t).sum() + (fake_out < t).sum()).item<double>() /
+         static_cast<double>(real_out.size(0) + fake_out.size(0));
+}
+
+}  // namespace ganforge::losses

@@ -1,0 +1,74 @@
+#include "ganforge/run/snapshot.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "ganforge/error.h"
+#include "ganforge/run/checkpoint_file.h"
+
+namespace ganforge::run {
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  CheckpointReader r(path);
+  CheckpointInfo info;
+  if (!r.has("config")) throw UserError(path + ": checkpoint holds no config");
+  info.config_text = r.text("config");
+  torch::Tensor shape;
+  if (!r.try_tensor("image_shape", shape) || (shape.numel() != 3 && shape.numel() != 1) ||
+      shape.scalar_type() != torch::kInt64)
+    throw UserError(path + ": checkpoint holds no image shape");
+  info.image_shape = std::vector<int64_t>(shape.data_ptr<int64_t>(), shape.data_ptr<int64_t>() + shape.numel());
+  info.step = r.integer("step");
+  return info;
+}
+
+GeneratorSnapshot load_snapshot(const std::string& checkpoint) {
+  const CheckpointInfo info = read_checkpoint_info(checkpoint);
+  GeneratorSnapshot s;
+  s.checkpoint = checkpoint;
+  s.cfg = parse_config(info.config_text, checkpoint + " (stored config)");
+  s.cfg.device = "cpu";  // sampling runs where this process runs
+  s.image_shape = info.image_shape;
+  s.step = info.step;
+  CheckpointReader r(checkpoint);
+  s.g = models::make_generator(s.cfg, s.image_shape);
+  r.module("generator", *s.g);
+  // Version 2 names the sampling network; in version 1 it is the EMA generator when the file has one.
+  const bool ema = r.version() >= 2 ? r.text("sampling") == "generator_ema" : r.has("generator_ema");
+  if (ema) {
+    s.g_ema = models::make_generator(s.cfg, s.image_shape);
+    r.module("generator_ema", *s.g_ema);
+    s.g_ema->eval();
+  }
+  s.g->eval();
+  return s;
+}
+
+GeneratorSnapshot load_snapshot(const std::string& run_dir, const std::string& checkpoint) {
+  return load_snapshot(!checkpoint.empty() ? checkpoint : newest_usable_checkpoint(Layout(run_dir), stderr));
+}
+
+torch::Tensor generate(models::GeneratorImpl& net, const Config& cfg, int64_t n, int64_t seed, int64_t batch,
+                       const torch::Tensor& labels_in) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+  torch::InferenceMode guard;
+  const bool was_training = net.is_training();
+  net.eval();
+  const auto device = net.parameters().front().device();
+  torch::Tensor labels;
+  if (net.classes() > 0) {
+    labels = labels_in.defined() ? labels_in : models::balanced_labels(n, net.classes());
+    TORCH_CHECK(labels.numel() == n, "generate: ", labels.numel(), " labels for ", n, " samples");
+  } else if (labels_in.defined()) {
+    throw UserError("class labels asked of a generator that was not trained conditionally (model.conditional)");
+  }
+  std::vector<torch::Tensor> parts;
+  for (int64_t done = 0; done < n; done += batch) {
+    const int64_t b = std::min(batch, n - done);
+    const auto z = models::sample_noise(cfg, b, gen).to(device);
+    parts.push_back(net.generate(z, labels.defined() ? labels.narrow(0, done, b).to(device) : labels).cpu());
+  }
+  if (was_training) net.train();
+  return parts.size() == 1 ? parts[0] : torch::cat(parts);  // one batch: no copy
+}
+
+}  // namespace ganforge::run

@@ -1,0 +1,100 @@
+// The observers that write what a run leaves behind as it trains: sample grids and checkpoints.
+#include "ganforge/grid.h"
+#include "ganforge/train/observers.h"
+
+namespace ganforge::train {
+namespace {
+
+// Mean pairwise L2 distance between the images of a batch: a cheap diversity measure.
+double mean_pairwise_distance(const torch::Tensor& images) {
+  const auto f = images.detach().flatten(1).to(torch::kCPU, torch::kFloat64);
+  const int64_t n = f.size(0);
+  if (n < 2) return 0;
+  return torch::cdist(f, f).sum().item<double>() / static_cast<double>(n * (n - 1));
+}
+
+// Samples whose diversity is under this share of the real data's are reported as collapsing. Calibrated on
+// MNIST: a healthy mnist-mlp run measures ~0.98, the collapsed TF seed 0.17 and the Keras seed's noise
+// blobs 0.32.
+constexpr double kLowDiversity = 0.4;
+
+class SampleGrids : public Observer {
+ public:
+  explicit SampleGrids(run::Layout run) : run_(std::move(run)) {}
+
+  void on_start(Session& s) override {
+    const Config& cfg = s.state.cfg;
+    const torch::Device device(cfg.device);
+    z_ = models::grid_noise(cfg).to(device);
+    if (!cfg.conditional.empty()) y_ = models::balanced_labels(cfg.sample_grid, cfg.classes).to(device);
+    real_diversity_ = mean_pairwise_distance(s.data.batch(torch::arange(std::min(s.data.size(), cfg.sample_grid))));
+    // 2D data: the grid is a scatter plot of the fixed-z samples over 2,500 real points.
+    if (s.data.is_points()) scatter_reference_ = s.data.batch(torch::arange(std::min<int64_t>(s.data.size(), 2500)));
+  }
+
+  void on_step(Session& s, const StepReport& r) override {
+    const int64_t every = s.state.cfg.sample_every;
+    if (!((every > 0 && r.step % every == 0) || r.last())) return;
+    torch::Tensor images;
+    {
+      torch::InferenceMode guard;
+      auto& g = s.state.sampling_generator();
+      g->eval();
+      images = g->generate(z_, y_);
+      if (g == s.state.g) g->train();
+    }
+    const std::string path = run_.grid(r.step);
+    if (s.data.is_points())
+      grid::write_scatter_png(path, images.cpu(), scatter_reference_);
+    else
+      grid::write_png(path, images);
+    s.result.sample_grid = path;
+    const double diversity = real_diversity_ > 0 ? mean_pairwise_distance(images) / real_diversity_ : 1;
+    if (diversity < kLowDiversity)
+      s.emit({{"event", "warning"}, {"what", "low_diversity"}, {"step", r.step}, {"diversity", diversity},
+              {"message", "samples are collapsing: their mean pairwise distance is " + std::to_string(diversity) +
+                              " of the real data's (" + path + ")"}});
+  }
+
+ private:
+  run::Layout run_;
+  torch::Tensor z_, y_, scatter_reference_;
+  double real_diversity_ = 0;
+};
+
+class Checkpoints : public Observer {
+ public:
+  explicit Checkpoints(run::Layout run) : run_(std::move(run)) {}
+
+  // Step 0 of a new run: the divergence guard can always roll back.
+  void on_start(Session& s) override {
+    if (!s.resumed) write(s);
+  }
+
+  void on_step(Session& s, const StepReport& r) override {
+    const int64_t every = s.state.cfg.checkpoint_every;
+    if (!((every > 0 && r.step % every == 0) || r.last() || s.stop_requested())) return;
+    try {
+      write(s);
+    } catch (const NonFiniteWeights& e) {
+      s.emit({{"event", "checkpoint_refused"}, {"step", r.step}, {"message", e.what()}});
+    }
+  }
+
+ private:
+  void write(Session& s) {
+    const std::string path = run_.checkpoint(s.state.step);
+    save_state(path, s.state);
+    run_.prune(s.state.cfg.keep_checkpoints);
+    s.checkpoint_written(path);
+  }
+
+  run::Layout run_;
+};
+
+}  // namespace
+
+std::unique_ptr<Observer> sample_grids(const run::Layout& run) { return std::make_unique<SampleGrids>(run); }
+std::unique_ptr<Observer> checkpoints(const run::Layout& run) { return std::make_unique<Checkpoints>(run); }
+
+}  // namespace ganforge::train

@@ -1,0 +1,133 @@
+#include "ganforge/train/state.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "ganforge/error.h"
+#include "ganforge/optim.h"
+#include "ganforge/run/checkpoint_file.h"
+#include "ganforge/train/seeds.h"
+
+namespace ganforge::train {
+namespace {
+
+torch::Tensor generator_state(const at::Generator& g) {
+  at::Generator gen = g;
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_generator_state(at::Generator& gen, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
+}  // namespace
+
+TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train) {
+  const Seeds seeds = Seeds::of(cfg.seed);
+  TrainState s;
+  s.cfg = cfg;
+  s.image_shape = image_shape;
+  torch::manual_seed(seeds.weights);
+  s.g = models::make_generator(cfg, image_shape);
+  s.d = models::make_discriminator(cfg, image_shape);
+  const torch::Device device(cfg.device);
+  s.g->to(device);
+  s.d->to(device);
+  if (cfg.ema_half_life_kimg > 0) {
+    s.g_ema = models::make_generator(cfg, image_shape);
+    s.g_ema->to(device);
+    for (auto& p : s.g_ema->parameters()) p.requires_grad_(false);
+    models::ema_update(*s.g_ema, *s.g, 0.0);  // start as an exact copy
+    s.g_ema->eval();
+  }
+  s.opt_g = std::make_unique<optim::Adam>(
+      s.g->parameters(), torch::optim::AdamOptions(cfg.lr_g).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+  // TTUR (Heusel et al. 2017): D may have its own learning rate and betas.
+  const double beta1_d = cfg.beta1_d >= 0 ? cfg.beta1_d : cfg.beta1;
+  const double beta2_d = cfg.beta2_d >= 0 ? cfg.beta2_d : cfg.beta2;
+  s.opt_d = std::make_unique<optim::Adam>(
+      s.d->parameters(), torch::optim::AdamOptions(cfg.lr_d).betas({beta1_d, beta2_d}).eps(cfg.eps));
+  s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(seeds.noise);
+  s.augment_gen = at::make_generator<at::CPUGeneratorImpl>(seeds.augment);
+  s.augment_ops = diffaugment_ops(cfg.diffaugment);
+  if (n_train > 0) s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.batch_size, seeds.data);
+  return s;
+}
+
+void apply_learning_rates(TrainState& s) {
+  for (auto [opt, lr] : {std::pair{s.opt_g.get(), s.cfg.lr_g}, std::pair{s.opt_d.get(), s.cfg.lr_d}})
+    for (auto& group : opt->param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr * s.lr_scale);
+}
+
+void save_state(const std::string& path, const TrainState& s) {
+  for (const torch::nn::Module* m : {static_cast<const torch::nn::Module*>(s.g.get()),
+                                     static_cast<const torch::nn::Module*>(s.d.get())})
+    for (const auto& p : m->named_parameters())
+      if (!torch::isfinite(p.value()).all().item<bool>())
+        throw NonFiniteWeights("refusing to write " + path + ": parameter " + p.key() + " is not finite");
+  run::CheckpointWriter w;
+  w.put("config", to_toml(s.cfg));
+  w.put("image_shape", torch::tensor(s.image_shape, torch::kInt64));
+  w.put("step", s.step);
+  w.put("d_updates", s.d_updates);
+  w.put("nimg", s.nimg);
+  w.put("generator", *s.g);
+  w.put("discriminator", *s.d);
+  if (s.g_ema) w.put("generator_ema", *s.g_ema);
+  w.put("sampling", std::string(s.g_ema ? "generator_ema" : "generator"));
+  w.put("opt_g", *s.opt_g);
+  w.put("opt_d", *s.opt_d);
+  w.put("rng_noise", generator_state(s.noise_gen));
+  w.put("rng_augment", generator_state(s.augment_gen));
+  w.put("rng_global", generator_state(at::detail::getDefaultCPUGenerator()));
+  const LogMeter& m = s.meter;
+  w.put("meter", torch::tensor({m.loss_d, m.loss_g, m.d_real, m.d_fake, m.d_acc, static_cast<double>(m.d_count),
+                                static_cast<double>(m.g_count), m.penalty},
+                               torch::kFloat64));
+  w.put("elapsed_s", torch::tensor(s.elapsed_s, torch::kFloat64));
+  w.put("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
+  if (s.sampler) {
+    w.put("rng_data", s.sampler->generator_state());
+    w.put("data_perm", s.sampler->permutation());
+    w.put("data_epoch", s.sampler->epoch());
+    w.put("data_pos", s.sampler->position());
+  }
+  w.commit(path);
+}
+
+void load_state(const std::string& path, TrainState& s) {
+  run::CheckpointReader r(path);
+  r.module("generator", *s.g);
+  if (s.g_ema) r.module("generator_ema", *s.g_ema);
+  r.module("discriminator", *s.d);
+  s.step = r.integer("step");
+  s.d_updates = r.integer("d_updates");
+  s.nimg = r.integer("nimg");
+  r.optimizer("opt_g", *s.opt_g);
+  r.optimizer("opt_d", *s.opt_d);
+  // Whatever LibTorch throws on an entry of the wrong type or shape: a UserError naming the file.
+  r.guarded("checkpoint does not fit this model", [&] {
+    set_generator_state(s.noise_gen, r.tensor("rng_noise"));
+    torch::Tensor augment_state;  // absent in version-1 files written before DiffAugment
+    if (r.try_tensor("rng_augment", augment_state)) set_generator_state(s.augment_gen, augment_state);
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    set_generator_state(global, r.tensor("rng_global"));
+    const torch::Tensor meter = r.tensor("meter");
+    // 7 values in version-1 files written before penalties were logged, 8 since.
+    if ((meter.numel() != 7 && meter.numel() != 8) || meter.scalar_type() != torch::kFloat64)
+      throw UserError(path + ": checkpoint's log meter has " + std::to_string(meter.numel()) + " values, not 8");
+    const auto mv = meter.contiguous();
+    const double* v = mv.data_ptr<double>();
+    s.meter = LogMeter{v[0], v[1], v[2], v[3], v[4], static_cast<int64_t>(v[5]), static_cast<int64_t>(v[6]),
+                       meter.numel() == 8 ? v[7] : 0.0};
+    s.elapsed_s = r.tensor("elapsed_s").item<double>();
+    s.lr_scale = r.tensor("lr_scale").item<double>();
+    apply_learning_rates(s);  // the config's rates (a resume may change them) times the guard's scale
+    if (s.sampler)
+      s.sampler->restore(r.tensor("rng_data"), r.tensor("data_perm"), r.integer("data_epoch"), r.integer("data_pos"));
+  });
+}
+
+}  // namespace ganforge::train
