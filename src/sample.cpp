@@ -26,7 +26,7 @@ std::string sample(const SampleOptions& opts) {
   if (opts.n <= 0) throw UserError("--n must be positive");
   run::GeneratorSnapshot g = run::load_snapshot(opts.run_dir, opts.checkpoint);
   const std::string& ckpt = g.checkpoint;
-  const Config& cfg = g.cfg;
+  const DataConfig& data_cfg = g.data;
   // Conditional runs: one class (--label K), a row per class (--labels all: n per class), or every class
   // equally often.
   const int64_t classes = g.sampler()->classes();
@@ -51,7 +51,7 @@ std::string sample(const SampleOptions& opts) {
   if (images.dim() == 2) {  // 2D points
     if (to_idx) throw UserError("--out " + opts.out + ": this generator makes 2D points: write .csv or .png");
     if (to_png) {
-      const data::Dataset real = data::load(cfg.dataset, cfg.data_dir, "test");
+      const data::Dataset real = data::load(data_cfg.dataset, data_cfg.dir, "test");
       grid::write_scatter_png(opts.out, images, real.is_points() ? real.points : torch::Tensor());
     } else {
       std::string text = "x,y\n";

@@ -20,14 +20,14 @@ namespace {
 
 Config conditional_config(const std::string& arch, const std::string& kind) {
   Config cfg;
-  cfg.arch = arch;
-  cfg.conditional = kind;
-  cfg.classes = 10;
-  cfg.z_dim = 16;
-  cfg.g_hidden = {32};
-  cfg.d_hidden = {32, 24};
-  cfg.g_channels = 8;
-  cfg.d_channels = 8;
+  cfg.model.arch = arch;
+  cfg.model.conditional = kind;
+  cfg.model.classes = 10;
+  cfg.model.z_dim = 16;
+  cfg.model.g_hidden = {32};
+  cfg.model.d_hidden = {32, 24};
+  cfg.model.g_channels = 8;
+  cfg.model.d_channels = 8;
   return cfg;
 }
 
@@ -39,13 +39,13 @@ TEST(Conditional, EveryKindAndArchitectureTakesLabels) {
       SCOPED_TRACE(arch + " " + kind);
       torch::manual_seed(0);
       const Config cfg = conditional_config(arch, kind);
-      auto g = models::make_generator(cfg, kShape);
-      auto d = models::make_discriminator(cfg, kShape);
+      auto g = models::make_generator(cfg.model, kShape);
+      auto d = models::make_discriminator(cfg.model, kShape);
       EXPECT_EQ(g->classes(), 10);
       EXPECT_EQ(d->classes(), 10);
       g->eval();
       d->eval();
-      const auto z = torch::randn({6, cfg.z_dim});
+      const auto z = torch::randn({6, cfg.model.z_dim});
       const auto y = torch::tensor({0, 1, 2, 3, 4, 5});
       const auto x = g->generate(z, y);
       ASSERT_EQ(x.sizes(), (std::vector<int64_t>{6, 1, 28, 28}));
@@ -71,7 +71,7 @@ TEST(Conditional, EveryKindAndArchitectureTakesLabels) {
 TEST(Conditional, ProjectionIsAnInnerProductWithTheClassEmbedding) {
   torch::manual_seed(1);
   const Config cfg = conditional_config("dcgan", "projection");
-  auto d = models::make_discriminator(cfg, kShape);
+  auto d = models::make_discriminator(cfg.model, kShape);
   d->eval();
   torch::Tensor embed;
   for (auto& p : d->named_parameters())
@@ -96,13 +96,13 @@ TEST(Conditional, AcganAddsTheClassCrossEntropyToD) {
   std::vector<double> loss;
   for (double w : {0.0, 1.0}) {
     Config cfg = conditional_config("mlp", "acgan");
-    cfg.ac_weight = w;
+    cfg.loss.ac_weight = w;
     train::TrainState s = train::make_state(cfg, kShape, 0);
     torch::manual_seed(3);
     const auto real = torch::rand({16, 1, 28, 28}) * 2 - 1;
-    const auto z = torch::randn({16, cfg.z_dim});
+    const auto z = torch::randn({16, cfg.model.z_dim});
     const auto y = torch::randint(0, 10, {16}, torch::kInt64);
-    const train::PhaseStats r = train::discriminator_phase(s, losses::Objective(cfg), {real, z, y, (y + 3) % 10});
+    const train::PhaseStats r = train::discriminator_phase(s, losses::Objective(cfg.loss), {real, z, y, (y + 3) % 10});
     ASSERT_TRUE(r.finite);
     loss.push_back(r.loss);
   }
@@ -113,14 +113,14 @@ TEST(Conditional, AcganAddsTheClassCrossEntropyToD) {
 
 TEST(Conditional, ConfigRefusesPackAndGradientPenalty) {
   Config cfg = conditional_config("dcgan", "concat");
-  cfg.steps = 10;
-  cfg.pack = 2;
+  cfg.train.steps = 10;
+  cfg.model.pack = 2;
   EXPECT_THROW(validate(cfg), UserError);
-  cfg.pack = 1;
-  cfg.gp_weight = 10;
+  cfg.model.pack = 1;
+  cfg.loss.gp_weight = 10;
   EXPECT_THROW(validate(cfg), UserError);
-  cfg.gp_weight = 0;
-  cfg.r1_gamma = 1;  // on reals with their own labels: fine
+  cfg.loss.gp_weight = 0;
+  cfg.loss.r1_gamma = 1;  // on reals with their own labels: fine
   EXPECT_NO_THROW(validate(cfg));
 }
 

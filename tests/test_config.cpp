@@ -30,12 +30,12 @@ std::string override_error(const std::string& assignment) {
 
 TEST(Config, DefaultsAreTheSeedRecipe) {
   const Config cfg = parse_config(kMinimal, "c.toml");
-  EXPECT_EQ(cfg.steps, 10);
-  EXPECT_EQ(cfg.z_dim, 100);
-  EXPECT_EQ(cfg.batch_size, 128);
-  EXPECT_DOUBLE_EQ(cfg.lr_g, 2e-4);
-  EXPECT_DOUBLE_EQ(cfg.lr_d, 2e-4);
-  EXPECT_EQ(cfg.d_steps, 1);
+  EXPECT_EQ(cfg.train.steps, 10);
+  EXPECT_EQ(cfg.model.z_dim, 100);
+  EXPECT_EQ(cfg.data.batch_size, 128);
+  EXPECT_DOUBLE_EQ(cfg.optim.lr_g, 2e-4);
+  EXPECT_DOUBLE_EQ(cfg.optim.lr_d, 2e-4);
+  EXPECT_EQ(cfg.train.d_steps, 1);
 }
 
 TEST(Config, UnknownKeySuggestsTheClosest) {
@@ -80,10 +80,10 @@ TEST(Config, OverridesParseTomlValuesAndBareStrings) {
   apply_override(cfg, "data.dataset=fashion-mnist");
   apply_override(cfg, "model.g_hidden=[64, 32]");
   apply_override(cfg, "name=\"quoted\"");
-  EXPECT_EQ(cfg.steps, 1234);
-  EXPECT_DOUBLE_EQ(cfg.lr_d, 1e-3);
-  EXPECT_EQ(cfg.dataset, "fashion-mnist");
-  EXPECT_EQ(cfg.g_hidden, (std::vector<int64_t>{64, 32}));
+  EXPECT_EQ(cfg.train.steps, 1234);
+  EXPECT_DOUBLE_EQ(cfg.optim.lr_d, 1e-3);
+  EXPECT_EQ(cfg.data.dataset, "fashion-mnist");
+  EXPECT_EQ(cfg.model.g_hidden, (std::vector<int64_t>{64, 32}));
   EXPECT_EQ(cfg.name, "quoted");
   EXPECT_NE(override_error("train.step=5").find("did you mean 'train.steps'"), std::string::npos);
   EXPECT_NE(override_error("steps").find("expected section.key=value"), std::string::npos);
@@ -93,16 +93,16 @@ TEST(Config, OverridesParseTomlValuesAndBareStrings) {
 
 TEST(Config, ResolvedTomlRoundTrips) {
   Config cfg = parse_config(kMinimal, "c.toml");
-  cfg.d_hidden = {7, 8, 9};
-  cfg.lr_g = 3.5e-5;
-  cfg.noise = "uniform";
+  cfg.model.d_hidden = {7, 8, 9};
+  cfg.optim.lr_g = 3.5e-5;
+  cfg.model.noise = "uniform";
   cfg.name = "x";
   const std::string text = to_toml(cfg);
   const Config back = parse_config(text, "resolved");
   EXPECT_EQ(to_toml(back), text);
-  EXPECT_EQ(back.d_hidden, cfg.d_hidden);
-  EXPECT_DOUBLE_EQ(back.lr_g, cfg.lr_g);
-  EXPECT_EQ(back.noise, "uniform");
+  EXPECT_EQ(back.model.d_hidden, cfg.model.d_hidden);
+  EXPECT_DOUBLE_EQ(back.optim.lr_g, cfg.optim.lr_g);
+  EXPECT_EQ(back.model.noise, "uniform");
 }
 
 TEST(Config, EveryShippedConfigLoads) {
@@ -119,20 +119,20 @@ TEST(Config, EveryShippedConfigLoads) {
 
 TEST(Config, SeedPresetsMatchTheRecipes) {
   const Config keras = load_config(test::source_dir() + "/configs/seed-keras-mlp.toml");
-  EXPECT_EQ(keras.g_hidden, (std::vector<int64_t>{256, 256}));
-  EXPECT_EQ(keras.d_hidden, (std::vector<int64_t>{256, 256}));
-  EXPECT_EQ(keras.noise, "normal");
-  EXPECT_EQ(keras.init, "glorot");
-  EXPECT_DOUBLE_EQ(keras.eps, 1e-7);
+  EXPECT_EQ(keras.model.g_hidden, (std::vector<int64_t>{256, 256}));
+  EXPECT_EQ(keras.model.d_hidden, (std::vector<int64_t>{256, 256}));
+  EXPECT_EQ(keras.model.noise, "normal");
+  EXPECT_EQ(keras.model.init, "glorot");
+  EXPECT_DOUBLE_EQ(keras.optim.eps, 1e-7);
   const Config tf = load_config(test::source_dir() + "/configs/seed-tf-mlp.toml");
-  EXPECT_EQ(tf.g_hidden, (std::vector<int64_t>{128, 256, 512, 1024}));
-  EXPECT_EQ(tf.d_hidden, (std::vector<int64_t>{1024, 512, 256, 128}));
-  EXPECT_EQ(tf.noise, "uniform");
+  EXPECT_EQ(tf.model.g_hidden, (std::vector<int64_t>{128, 256, 512, 1024}));
+  EXPECT_EQ(tf.model.d_hidden, (std::vector<int64_t>{1024, 512, 256, 128}));
+  EXPECT_EQ(tf.model.noise, "uniform");
   for (const Config* c : {&keras, &tf}) {
-    EXPECT_EQ(c->z_dim, 100);
-    EXPECT_EQ(c->batch_size, 128);
-    EXPECT_DOUBLE_EQ(c->lr_g, 2e-4);
-    EXPECT_DOUBLE_EQ(c->beta1, 0.9);
+    EXPECT_EQ(c->model.z_dim, 100);
+    EXPECT_EQ(c->data.batch_size, 128);
+    EXPECT_DOUBLE_EQ(c->optim.lr_g, 2e-4);
+    EXPECT_DOUBLE_EQ(c->optim.beta1, 0.9);
   }
 }
 

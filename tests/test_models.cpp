@@ -24,15 +24,15 @@ TEST(Models, PresetsMatchPyTorchShapesAndCounts) {
   for (const std::string name : {"seed-keras-mlp", "seed-tf-mlp", "mnist-mlp"}) {
     SCOPED_TRACE(name);
     const Config cfg = load_config(test::source_dir() + "/configs/" + name + ".toml");
-    const auto g = models::make_generator(cfg, {1, 28, 28});
-    const auto d = models::make_discriminator(cfg, {1, 28, 28});
+    const auto g = models::make_generator(cfg.model, {1, 28, 28});
+    const auto d = models::make_discriminator(cfg.model, {1, 28, 28});
     EXPECT_EQ(models::count_parameters(*g), fx[name]["generator"]["count"].get<int64_t>());
     EXPECT_EQ(models::count_parameters(*d), fx[name]["discriminator"]["count"].get<int64_t>());
     EXPECT_EQ(shapes(*g), fx[name]["generator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
     EXPECT_EQ(shapes(*d), fx[name]["discriminator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
 
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
-    const auto z = models::sample_noise(cfg, 5, gen);
+    const auto z = models::sample_noise(cfg.model, 5, gen);
     ASSERT_EQ(z.sizes(), (std::vector<int64_t>{5, 100}));
     const auto x = g->forward(z);
     EXPECT_EQ(x.sizes(), (std::vector<int64_t>{5, 1, 28, 28}));
@@ -44,23 +44,23 @@ TEST(Models, PresetsMatchPyTorchShapesAndCounts) {
 TEST(Models, NoiseDistributions) {
   Config cfg;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(7);
-  cfg.noise = "uniform";
-  const auto u = models::sample_noise(cfg, 2000, gen);
+  cfg.model.noise = "uniform";
+  const auto u = models::sample_noise(cfg.model, 2000, gen);
   EXPECT_GE(u.min().item<float>(), -1.0f);
   EXPECT_LT(u.max().item<float>(), 1.0f);
   EXPECT_NEAR(u.mean().item<float>(), 0.0f, 0.01f);
   EXPECT_NEAR(u.var().item<float>(), 1.0f / 3.0f, 0.01f);  // Var U(-1, 1) = 1/3
-  cfg.noise = "normal";
-  const auto n = models::sample_noise(cfg, 2000, gen);
+  cfg.model.noise = "normal";
+  const auto n = models::sample_noise(cfg.model, 2000, gen);
   EXPECT_NEAR(n.mean().item<float>(), 0.0f, 0.01f);
   EXPECT_NEAR(n.std().item<float>(), 1.0f, 0.01f);
 }
 
 TEST(Models, GlorotInitHasZeroBiasesAndGlorotBounds) {
   Config cfg;
-  cfg.init = "glorot";
+  cfg.model.init = "glorot";
   torch::manual_seed(0);
-  const auto d = models::make_discriminator(cfg, {1, 28, 28});
+  const auto d = models::make_discriminator(cfg.model, {1, 28, 28});
   for (const auto& p : d->named_parameters()) {
     if (p.key().find("bias") != std::string::npos) {
       EXPECT_EQ(p.value().abs().max().item<float>(), 0.0f) << p.key();
@@ -74,10 +74,10 @@ TEST(Models, GlorotInitHasZeroBiasesAndGlorotBounds) {
 
 TEST(Models, EmaUpdateFollowsTheFormulaAndCopiesBuffers) {
   Config cfg;
-  cfg.g_batchnorm = true;
+  cfg.model.g_batchnorm = true;
   torch::manual_seed(1);
-  auto g = models::make_generator(cfg, {1, 28, 28});
-  auto ema = models::make_generator(cfg, {1, 28, 28});
+  auto g = models::make_generator(cfg.model, {1, 28, 28});
+  auto ema = models::make_generator(cfg.model, {1, 28, 28});
   std::vector<torch::Tensor> before;
   for (const auto& p : ema->parameters()) before.push_back(p.detach().clone());
   {
@@ -110,10 +110,10 @@ TEST(Models, DcganMatchesPyTorchShapesAndCountsAtEachResolution) {
                         Case{"dcgan-3x64x64", {3, 64, 64}, false}}) {
     SCOPED_TRACE(c.name);
     Config cfg;
-    cfg.arch = "dcgan";
-    cfg.d_batchnorm = c.d_batchnorm;
-    const auto g = models::make_generator(cfg, c.shape);
-    const auto d = models::make_discriminator(cfg, c.shape);
+    cfg.model.arch = "dcgan";
+    cfg.model.d_batchnorm = c.d_batchnorm;
+    const auto g = models::make_generator(cfg.model, c.shape);
+    const auto d = models::make_discriminator(cfg.model, c.shape);
     EXPECT_EQ(models::count_parameters(*g), fx[c.name]["generator"]["count"].get<int64_t>());
     EXPECT_EQ(models::count_parameters(*d), fx[c.name]["discriminator"]["count"].get<int64_t>());
     EXPECT_EQ(shapes(*g), fx[c.name]["generator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
@@ -124,16 +124,16 @@ TEST(Models, DcganMatchesPyTorchShapesAndCountsAtEachResolution) {
     EXPECT_EQ(x.sizes().vec(), want);
     EXPECT_EQ(d->forward(x).sizes(), (std::vector<int64_t>{3}));
     // Spectral norm wraps the same weights: same parameter shapes, plus u and v buffers.
-    cfg.d_spectral_norm = true;
-    cfg.d_batchnorm = false;
-    const auto d_sn = models::make_discriminator(cfg, c.shape);
+    cfg.model.d_spectral_norm = true;
+    cfg.model.d_batchnorm = false;
+    const auto d_sn = models::make_discriminator(cfg.model, c.shape);
     EXPECT_EQ(d_sn->forward(x).sizes(), (std::vector<int64_t>{3}));
     EXPECT_EQ(d_sn->buffers().size(), 2 * (c.shape[1] == 28 ? 3u : c.shape[1] == 32 ? 4u : 5u));
   }
   Config cfg;
-  cfg.arch = "dcgan";
+  cfg.model.arch = "dcgan";
   try {
-    models::make_generator(cfg, {1, 30, 30});
+    models::make_generator(cfg.model, {1, 30, 30});
     FAIL();
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("28x28, 32x32 or 64x64; the data is 1x30x30"), std::string::npos) << e.what();
@@ -142,10 +142,10 @@ TEST(Models, DcganMatchesPyTorchShapesAndCountsAtEachResolution) {
 
 TEST(Models, DcganInitDrawsTheStatedDistributions) {
   Config cfg;
-  cfg.arch = "dcgan";
-  cfg.init = "dcgan";
+  cfg.model.arch = "dcgan";
+  cfg.model.init = "dcgan";
   torch::manual_seed(3);
-  const auto g = models::make_generator(cfg, {1, 28, 28});
+  const auto g = models::make_generator(cfg.model, {1, 28, 28});
   for (const auto& p : g->named_parameters()) {
     const auto t = p.value();
     if (p.key().find("bias") != std::string::npos) {

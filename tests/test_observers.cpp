@@ -15,18 +15,18 @@ namespace {
 
 Config tiny_config() {
   Config cfg;
-  cfg.dataset = "ring8";
-  cfg.z_dim = 2;
-  cfg.g_hidden = {8};
-  cfg.d_hidden = {8};
-  cfg.g_output = "linear";
-  cfg.batch_size = 20;
-  cfg.steps = 8;
-  cfg.log_every = 2;
-  cfg.sample_every = 0;
-  cfg.checkpoint_every = 0;
-  cfg.sample_grid = 16;
-  cfg.threads = 1;
+  cfg.data.dataset = "ring8";
+  cfg.model.z_dim = 2;
+  cfg.model.g_hidden = {8};
+  cfg.model.d_hidden = {8};
+  cfg.model.g_output = "linear";
+  cfg.data.batch_size = 20;
+  cfg.train.steps = 8;
+  cfg.train.log_every = 2;
+  cfg.train.sample_every = 0;
+  cfg.train.checkpoint_every = 0;
+  cfg.train.sample_grid = 16;
+  cfg.train.threads = 1;
   return cfg;
 }
 
@@ -36,8 +36,8 @@ struct Fixture {
       : cfg(std::move(c)),
         data(data::make_toy("ring8", 400, 1)),
         state(make_state(cfg, data.image_shape(), data.size())),
-        objective(cfg),
-        session(state, data, objective, cfg.steps, resumed) {
+        objective(cfg.loss),
+        session(state, data, objective, cfg.train.steps, resumed) {
     std::filesystem::create_directories(run.checkpoints_dir());
     std::filesystem::create_directories(run.samples_dir());
     std::ofstream(run.config()) << to_toml(cfg);
@@ -120,7 +120,7 @@ TEST(Loop, RunsTheBudgetAndCallsEachObserverInOrder) {
 
 TEST(Loop, DStepsRunThatManyDiscriminatorPhasesPerStep) {
   Config cfg = tiny_config();
-  cfg.d_steps = 3;
+  cfg.train.d_steps = 3;
   Fixture f(cfg);
   f.session.run();
   EXPECT_EQ(f.state.d_updates, 24);
@@ -184,8 +184,8 @@ TEST(RunLog, OnResumeDropsLinesAfterTheStateStepAndKeepsEvents) {
 
 TEST(Guard, SkipsNonFiniteStepsThenRollsBackWithLowerLearningRates) {
   Config cfg = tiny_config();
-  cfg.nonfinite_patience = 3;
-  cfg.rollback_lr_factor = 0.5;
+  cfg.train.nonfinite_patience = 3;
+  cfg.train.rollback_lr_factor = 0.5;
   Fixture f(cfg);
   Recorder rec;
   f.session.poison_steps = {2, 4, 5, 6};
@@ -209,7 +209,7 @@ TEST(Guard, SkipsNonFiniteStepsThenRollsBackWithLowerLearningRates) {
 
 TEST(SaturationMonitor, WarnsOnceWhenDWinsForTheWholeWindow) {
   Config cfg = tiny_config();
-  cfg.health_window = 3;
+  cfg.train.health_window = 3;
   Fixture f(cfg);
   Recorder rec;
   auto monitor = saturation_monitor();
@@ -231,9 +231,9 @@ TEST(SaturationMonitor, WarnsOnceWhenDWinsForTheWholeWindow) {
 
 TEST(Checkpoints, WriteAtStartCadenceAndEndKeepTheNewestAndRefuseNonFiniteWeights) {
   Config cfg = tiny_config();
-  cfg.steps = 7;
-  cfg.checkpoint_every = 2;
-  cfg.keep_checkpoints = 2;
+  cfg.train.steps = 7;
+  cfg.train.checkpoint_every = 2;
+  cfg.train.keep_checkpoints = 2;
   Fixture f(cfg);
   Recorder rec;
   f.session.add(checkpoints(f.run));
@@ -264,8 +264,8 @@ TEST(Checkpoints, WriteAtStartCadenceAndEndKeepTheNewestAndRefuseNonFiniteWeight
 
 TEST(SampleGrids, WriteAtCadenceAndAtTheEndAndWarnWhenSamplesCollapse) {
   Config cfg = tiny_config();
-  cfg.steps = 4;
-  cfg.sample_every = 3;
+  cfg.train.steps = 4;
+  cfg.train.sample_every = 3;
   Fixture f(cfg);
   Recorder rec;
   f.session.add(sample_grids(f.run));

@@ -19,7 +19,7 @@ namespace ganforge::test {
 inline void collapse_generator(const std::string& path) {
   const auto info = run::read_checkpoint_info(path);
   const Config cfg = parse_config(info.config_text, "stored");
-  train::TrainState s = train::make_state(cfg, info.image_shape, data::load(cfg.dataset, cfg.data_dir, "train").size());
+  train::TrainState s = train::make_state(cfg, info.image_shape, data::load(cfg.data.dataset, cfg.data.dir, "train").size());
   train::load_state(path, s);
   torch::NoGradGuard no_grad;
   for (auto* g : {&s.g, &s.g_ema})

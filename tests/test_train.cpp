@@ -26,7 +26,7 @@ namespace {
 
 Config seed_config() {
   Config cfg = load_config(test::source_dir() + "/configs/seed-keras-mlp.toml");
-  cfg.data_dir = test::source_dir() + "/data/mnist";  // made by scripts/setup.sh
+  cfg.data.dir = test::source_dir() + "/data/mnist";  // made by scripts/setup.sh
   return cfg;
 }
 
@@ -46,12 +46,12 @@ class SeedRun : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     cfg_ = seed_config();
-    cfg_.steps = 2000;
-    cfg_.log_every = 20;
-    cfg_.sample_every = 1000;
-    cfg_.checkpoint_every = 500;
-    cfg_.keep_checkpoints = 2;
-    cfg_.ema_half_life_kimg = 10;  // grids and samples come from the EMA generator
+    cfg_.train.steps = 2000;
+    cfg_.train.log_every = 20;
+    cfg_.train.sample_every = 1000;
+    cfg_.train.checkpoint_every = 500;
+    cfg_.train.keep_checkpoints = 2;
+    cfg_.train.ema_half_life_kimg = 10;  // grids and samples come from the EMA generator
     app::TrainOptions opts;
     opts.run_dir = *dir_ / "run";
     opts.console = nullptr;
@@ -123,15 +123,15 @@ TEST_F(SeedRun, CheckpointReproducesTheSamplesForTheSameZ) {
   EXPECT_EQ(fresh.nimg, 2000 * 128);
   torch::InferenceMode guard;
   fresh.sampling_generator()->eval();
-  const auto regenerated = grid::make(fresh.sampling_generator()->forward(models::grid_noise(cfg)));
+  const auto regenerated = grid::make(fresh.sampling_generator()->forward(models::grid_noise(cfg.model, cfg.train.sample_grid, cfg.train.seed)));
   const auto written = png::read(result_.sample_grid);
   EXPECT_EQ(regenerated.data, written.data) << "the final grid and the checkpoint's G disagree";
   // The grid came from the EMA generator, which differs from the raw one.
   ASSERT_TRUE(fresh.g_ema);
-  EXPECT_NE(grid::make(fresh.g->forward(models::grid_noise(cfg))).data, written.data);
+  EXPECT_NE(grid::make(fresh.g->forward(models::grid_noise(cfg.model, cfg.train.sample_grid, cfg.train.seed))).data, written.data);
   // And a freshly initialised G does not (the comparison can fail).
   train::TrainState untrained = train::make_state(cfg, info.image_shape, 0);
-  EXPECT_NE(grid::make(untrained.g->forward(models::grid_noise(cfg))).data, written.data);
+  EXPECT_NE(grid::make(untrained.g->forward(models::grid_noise(cfg.model, cfg.train.sample_grid, cfg.train.seed))).data, written.data);
 }
 
 TEST_F(SeedRun, SampleCommandWritesIdxAndPng) {
@@ -252,11 +252,11 @@ TEST(Optim, ClearedGradsAreUndefinedAndNonFiniteOnesAreFound) {
 TEST(Checkpoint, OtherArchitectureIsRefusedByName) {
   test::TempDir dir;
   Config a = seed_config();
-  a.steps = 1;
+  a.train.steps = 1;
   train::TrainState sa = train::make_state(a, {1, 28, 28}, 0);
   train::save_state(dir / "a.pt", sa);
   Config b = a;
-  b.g_hidden = {128, 256};
+  b.model.g_hidden = {128, 256};
   train::TrainState sb = train::make_state(b, {1, 28, 28}, 0);
   try {
     train::load_state(dir / "a.pt", sb);
@@ -269,14 +269,14 @@ TEST(Checkpoint, OtherArchitectureIsRefusedByName) {
 
 TEST(Budget, EpochsCountRealBatchesSeenByD) {
   Config cfg;
-  cfg.steps = 0;
-  cfg.epochs = 2;
-  cfg.d_steps = 1;
+  cfg.train.steps = 0;
+  cfg.train.epochs = 2;
+  cfg.train.d_steps = 1;
   EXPECT_EQ(train::total_steps(cfg, 62), 124);  // 8,000 / 128 = 62 full batches per epoch
-  cfg.d_steps = 5;
+  cfg.train.d_steps = 5;
   EXPECT_EQ(train::total_steps(cfg, 62), 25);  // ceil(124 / 5)
-  cfg.epochs = 0;
-  cfg.steps = 7;
+  cfg.train.epochs = 0;
+  cfg.train.steps = 7;
   EXPECT_EQ(train::total_steps(cfg, 62), 7);
 }
 
@@ -426,11 +426,11 @@ std::vector<nlohmann::json> events(const std::string& run, const std::string& ki
 
 train::TrainResult guarded_run(const std::string& run, std::vector<int64_t> inject, int64_t health_window) {
   Config cfg = seed_config();
-  cfg.steps = 120;
-  cfg.log_every = 10;
-  cfg.sample_every = 0;
-  cfg.checkpoint_every = 50;
-  cfg.health_window = health_window;
+  cfg.train.steps = 120;
+  cfg.train.log_every = 10;
+  cfg.train.sample_every = 0;
+  cfg.train.checkpoint_every = 50;
+  cfg.train.health_window = health_window;
   app::TrainOptions opts;
   opts.run_dir = run;
   opts.console = nullptr;
@@ -463,16 +463,16 @@ TEST(Guard, SkipsANonFiniteStepAndWarnsAboutASaturatedD) {
 TEST(Guard, WarnsWhenTheSamplesCollapseOntoOnePoint) {
   test::TempDir dir;
   Config cfg = seed_config();
-  cfg.steps = 10;
-  cfg.sample_every = 0;
-  cfg.checkpoint_every = 10;
+  cfg.train.steps = 10;
+  cfg.train.sample_every = 0;
+  cfg.train.checkpoint_every = 10;
   app::TrainOptions opts;
   opts.run_dir = dir / "run";
   opts.console = nullptr;
   const auto r = app::train(cfg, opts);
   // G's output layer zeroed: one step later every sample is (nearly) the same image.
   test::collapse_generator(r.checkpoint);
-  cfg.steps = 11;
+  cfg.train.steps = 11;
   opts.resume = true;
   app::train(cfg, opts);
   std::vector<nlohmann::json> collapse;

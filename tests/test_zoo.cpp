@@ -56,21 +56,21 @@ void expect_state(const torch::nn::Module& m, const nlohmann::json& fx, const st
 TEST(Zoo, DcganTrainingStepsMatchPyTorch) {
   const auto fx = test::fixtures()["dcgan_step"];
   Config cfg;
-  cfg.arch = "dcgan";
-  cfg.z_dim = fx["z_dim"].get<int64_t>();
-  cfg.g_channels = fx["g_channels"].get<int64_t>();
-  cfg.d_channels = fx["d_channels"].get<int64_t>();
-  cfg.d_batchnorm = true;
-  cfg.beta1 = 0.5;
-  cfg.steps = 2;
+  cfg.model.arch = "dcgan";
+  cfg.model.z_dim = fx["z_dim"].get<int64_t>();
+  cfg.model.g_channels = fx["g_channels"].get<int64_t>();
+  cfg.model.d_channels = fx["d_channels"].get<int64_t>();
+  cfg.model.d_batchnorm = true;
+  cfg.optim.beta1 = 0.5;
+  cfg.train.steps = 2;
   train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
   load_state(*s.g, fx["before"]["g"]);
   load_state(*s.d, fx["before"]["d"]);
-  const auto loss = std::make_unique<losses::Objective>(cfg);
+  const auto loss = std::make_unique<losses::Objective>(cfg.loss);
   for (const auto& it : fx["iterations"]) {
     const auto real = from_json(it["real"]).to(torch::kFloat32).view({4, 1, 28, 28});
-    const auto z_d = from_json(it["z_d"]).to(torch::kFloat32).view({4, cfg.z_dim});
-    const auto z_g = from_json(it["z_g"]).to(torch::kFloat32).view({4, cfg.z_dim});
+    const auto z_d = from_json(it["z_d"]).to(torch::kFloat32).view({4, cfg.model.z_dim});
+    const auto z_g = from_json(it["z_g"]).to(torch::kFloat32).view({4, cfg.model.z_dim});
     const train::PhaseStats d = train::discriminator_phase(s, *loss, {real, z_d});
     ASSERT_TRUE(d.finite);
     EXPECT_NEAR(d.loss, it["loss_d"].get<double>(), 1e-5);
@@ -84,25 +84,25 @@ TEST(Zoo, DcganTrainingStepsMatchPyTorch) {
 
 TEST(Zoo, WeightClippingBoundsEveryCriticParameter) {
   Config cfg;
-  cfg.arch = "dcgan";
-  cfg.g_channels = cfg.d_channels = 8;
-  cfg.loss_type = "wgan";
-  cfg.weight_clip = 0.01;
-  cfg.steps = 1;
+  cfg.model.arch = "dcgan";
+  cfg.model.g_channels = cfg.model.d_channels = 8;
+  cfg.loss.type = "wgan";
+  cfg.loss.weight_clip = 0.01;
+  cfg.train.steps = 1;
   train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
-  const auto loss = std::make_unique<losses::Objective>(cfg);
+  const auto loss = std::make_unique<losses::Objective>(cfg.loss);
   ASSERT_TRUE(train::discriminator_phase(s, *loss, {torch::rand({8, 1, 28, 28}) * 2 - 1, torch::randn({8, 100})}).finite);
   for (const auto& p : s.d->parameters()) EXPECT_LE(p.abs().max().item<float>(), 0.01f);
 }
 
 TEST(Zoo, LazyR1IsAppliedEveryNthUpdateWithNTimesTheWeight) {
   Config cfg;
-  cfg.loss_type = "gan";
-  cfg.r1_gamma = 1;
-  cfg.r1_every = 4;
-  cfg.steps = 1;
+  cfg.loss.type = "gan";
+  cfg.loss.r1_gamma = 1;
+  cfg.loss.r1_every = 4;
+  cfg.train.steps = 1;
   train::TrainState s = train::make_state(cfg, {1, 28, 28}, 0);
-  const auto loss = std::make_unique<losses::Objective>(cfg);
+  const auto loss = std::make_unique<losses::Objective>(cfg.loss);
   std::vector<double> penalties;
   for (int i = 0; i < 8; ++i)
     penalties.push_back(train::discriminator_phase(s, *loss, {torch::rand({16, 1, 28, 28}) * 2 - 1, torch::randn({16, 100})}).penalty);
@@ -140,15 +140,15 @@ TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
         "mnist-cgan", "fashion-cgan-projection", "stacked-mnist-dcgan", "stacked-mnist-pacgan"}) {
     SCOPED_TRACE(name);
     Config cfg = load_config(test::source_dir() + "/configs/" + name.substr(0, name.find('+')) + ".toml");
-    if (name.find("+diffaugment") != std::string::npos) cfg.diffaugment = "color,translation,cutout";
+    if (name.find("+diffaugment") != std::string::npos) cfg.train.diffaugment = "color,translation,cutout";
     // Made by scripts/setup.sh; Stacked MNIST is built from the MNIST files.
-    cfg.data_dir = test::source_dir() + "/data/" + (cfg.dataset == "stacked-mnist" ? "mnist" : cfg.dataset);
-    cfg.eval_every = 0;  // periodic evaluation would train an evaluator
-    cfg.steps = 6;
-    cfg.batch_size = 16;
-    cfg.log_every = 2;
-    cfg.sample_every = 0;
-    cfg.sample_grid = 16;
+    cfg.data.dir = test::source_dir() + "/data/" + (cfg.data.dataset == "stacked-mnist" ? "mnist" : cfg.data.dataset);
+    cfg.train.eval_every = 0;  // periodic evaluation would train an evaluator
+    cfg.train.steps = 6;
+    cfg.data.batch_size = 16;
+    cfg.train.log_every = 2;
+    cfg.train.sample_every = 0;
+    cfg.train.sample_grid = 16;
     test::TempDir dir;
     app::TrainOptions opts;
     opts.run_dir = dir / "run";
@@ -163,7 +163,7 @@ TEST(Zoo, EachConfigFamilyTrainsAFewStepsWithFiniteLosses) {
       if (j.contains("event")) continue;
       ++lines;
       EXPECT_TRUE(std::isfinite(j["loss_d"].get<double>()) && std::isfinite(j["loss_g"].get<double>())) << line;
-      if (cfg.gp_weight > 0) EXPECT_GT(j["penalty"].get<double>(), 0) << line;
+      if (cfg.loss.gp_weight > 0) EXPECT_GT(j["penalty"].get<double>(), 0) << line;
     }
     EXPECT_EQ(lines, 3);
     EXPECT_TRUE(std::filesystem::exists(r.sample_grid));
@@ -244,12 +244,12 @@ TEST(Toys, ModeStatsOnConstructedSamplesGiveTheKnownAnswer) {
 
 TEST(Toys, PackedDiscriminatorJudgesGroupsAndPenaltiesFollowThePacks) {
   Config cfg;
-  cfg.dataset = "ring8";
-  cfg.g_output = "linear";
-  cfg.pack = 4;
-  cfg.z_dim = 2;
-  cfg.d_hidden = {16};
-  const auto d = models::make_discriminator(cfg, {2});
+  cfg.data.dataset = "ring8";
+  cfg.model.g_output = "linear";
+  cfg.model.pack = 4;
+  cfg.model.z_dim = 2;
+  cfg.model.d_hidden = {16};
+  const auto d = models::make_discriminator(cfg.model, {2});
   EXPECT_EQ(d->forward(torch::randn({12, 2})).sizes(), (std::vector<int64_t>{3}));
   EXPECT_EQ(d->named_parameters()["net.0.weight"].size(1), 8) << "first layer sees 4 x 2 inputs";
   // The input gradient of a pack spans its 4 samples: a critic summing x / sqrt(8) has gradient norm 1 per
@@ -259,17 +259,17 @@ TEST(Toys, PackedDiscriminatorJudgesGroupsAndPenaltiesFollowThePacks) {
   EXPECT_NEAR(losses::gradient_penalty(critic, real, fake, torch::rand({12})).item<double>(), 0, 1e-10);
   EXPECT_NEAR(losses::r1_penalty(critic, real).item<double>(), 1, 1e-6);
   // D's accuracy counts each packed decision once: 3 real + 3 fake outputs for a batch of 12.
-  cfg.batch_size = 12;
-  cfg.steps = 1;
+  cfg.data.batch_size = 12;
+  cfg.train.steps = 1;
   train::TrainState st = train::make_state(cfg, {2}, 0);
   for (int i = 0; i < 5; ++i) {
-    const train::PhaseStats r = train::discriminator_phase(st, losses::Objective(cfg), {torch::randn({12, 2}), torch::randn({12, 2})});
+    const train::PhaseStats r = train::discriminator_phase(st, losses::Objective(cfg.loss), {torch::randn({12, 2}), torch::randn({12, 2})});
     EXPECT_NEAR(r.d_acc * 6, std::round(r.d_acc * 6), 1e-9) << r.d_acc;
   }
-  cfg.batch_size = 10;
+  cfg.data.batch_size = 10;
   EXPECT_THROW(validate(cfg), UserError) << "batch not a multiple of pack";
-  cfg.arch = "dcgan";
-  EXPECT_THROW(models::make_generator(cfg, {2}), UserError) << "dcgan on points";
+  cfg.model.arch = "dcgan";
+  EXPECT_THROW(models::make_generator(cfg.model, {2}), UserError) << "dcgan on points";
 }
 
 TEST(Toys, TrainSampleAndEvalFromTheCommandLine) {

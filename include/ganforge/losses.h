@@ -30,7 +30,6 @@ struct AdversarialLoss {
 // Unknown names: UserError listing the known ones.
 std::unique_ptr<AdversarialLoss> make(const std::string& type, const std::string& g_loss = "non_saturating",
                                       double label_smoothing = 0.0);
-std::vector<std::string> types();
 
 // Shared pieces, exposed for tests.
 // BCE(D, 1 - s) on real + BCE(D, 0) on fake, each averaged; with s = 0: softplus(-l_real) + softplus(l_fake).

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config.h"
+#include "ganforge/config_sections.h"
 
 namespace ganforge::models {
 
@@ -46,8 +46,8 @@ using Generator = std::shared_ptr<GeneratorImpl>;
 using Discriminator = std::shared_ptr<DiscriminatorImpl>;
 
 // `image_shape` is {C, H, W}. Unknown `cfg.arch` is a UserError listing the known ones.
-Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape);
-Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape);
+Generator make_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape);
+Discriminator make_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape);
 
 // Class labels for `n` samples of a conditional G: (i * K) / n, blocks of equal classes in order (sample grids
 // read class by class).
@@ -63,9 +63,9 @@ void ema_update(torch::nn::Module& ema, const torch::nn::Module& model, double b
 double ema_beta(double half_life_kimg, int64_t batch);
 
 // Draw `n` noise vectors with `cfg.noise` ("normal": N(0, 1); "uniform": U(-1, 1)).
-torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen);
-// The fixed z behind a run's sample grids ([cfg.sample_grid, z_dim], CPU), from its own stream
-// (seed * 2 + 3), so it never shifts the training noise and can be rebuilt from the config alone.
-torch::Tensor grid_noise(const Config& cfg);
+torch::Tensor sample_noise(const ModelConfig& cfg, int64_t n, at::Generator& gen);
+// The fixed z behind a run's sample grids ([n, z_dim], CPU; n = train.sample_grid), from its own stream
+// (Seeds::of(train.seed).grid), so it never shifts the training noise and can be rebuilt from the config alone.
+torch::Tensor grid_noise(const ModelConfig& cfg, int64_t n, int64_t seed);
 
 }  // namespace ganforge::models

@@ -14,9 +14,9 @@ void say(FILE* console, const std::string& msg) {
 }
 
 void check_labels(const Config& cfg, const data::Dataset& ds) {
-  if (cfg.conditional.empty()) return;
-  if (ds.labels.min().item<int64_t>() < 0 || ds.labels.max().item<int64_t>() >= cfg.classes)
-    throw UserError("config: model.classes = " + std::to_string(cfg.classes) + " but the data's labels go up to " +
+  if (cfg.model.conditional.empty()) return;
+  if (ds.labels.min().item<int64_t>() < 0 || ds.labels.max().item<int64_t>() >= cfg.model.classes)
+    throw UserError("config: model.classes = " + std::to_string(cfg.model.classes) + " but the data's labels go up to " +
                     std::to_string(ds.labels.max().item<int64_t>()));
 }
 
@@ -24,12 +24,12 @@ void check_labels(const Config& cfg, const data::Dataset& ds) {
 
 train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   validate(cfg);
-  if (cfg.device != "cpu" && !torch::cuda::is_available())
-    throw UserError("train.device = '" + cfg.device + "' but this LibTorch build sees no CUDA device");
-  if (cfg.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
-  say(opts.console, runtime::summary(runtime::configure(cfg.deterministic ? 1 : static_cast<int>(cfg.threads))));
+  if (cfg.train.device != "cpu" && !torch::cuda::is_available())
+    throw UserError("train.device = '" + cfg.train.device + "' but this LibTorch build sees no CUDA device");
+  if (cfg.train.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+  say(opts.console, runtime::summary(runtime::configure(cfg.train.deterministic ? 1 : static_cast<int>(cfg.train.threads))));
 
-  const data::Dataset ds = data::load(cfg.dataset, cfg.data_dir, "train");
+  const data::Dataset ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
   train::TrainState s = train::make_state(cfg, ds.image_shape(), ds.size());
   const run::Layout run(opts.run_dir);
   if (opts.resume) {
@@ -40,12 +40,12 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
     run.create(opts.overwrite);
   }
   fs::write_text_atomic(run.config(), to_toml(cfg));
-  const losses::Objective objective(cfg);
+  const losses::Objective objective(cfg.loss);
   const int64_t steps = train::total_steps(cfg, s.sampler->batches_per_epoch());
   say(opts.console, "train: " + cfg.name + ": " + ds.name + " " + std::to_string(ds.size()) + " images, G " +
                         std::to_string(models::count_parameters(*s.g)) + " params, D " +
                         std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
-                        " steps of batch " + std::to_string(cfg.batch_size) + " -> " + opts.run_dir);
+                        " steps of batch " + std::to_string(cfg.data.batch_size) + " -> " + opts.run_dir);
   check_labels(cfg, ds);
 
   train::Session session(s, ds, objective, steps, opts.resume);
@@ -55,7 +55,7 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   if (opts.console) session.add(train::progress(opts.console, opts.run_dir));
   session.add(train::run_log(run));
   session.add(train::sample_grids(run));
-  if (cfg.eval_every > 0) session.add(train::periodic_eval(run, opts.console));
+  if (cfg.train.eval_every > 0) session.add(train::periodic_eval(run, opts.console));
   session.add(train::checkpoints(run));
   return session.run();
 }

@@ -33,14 +33,14 @@ const std::vector<int64_t> kImage = {1, 28, 28};
 // G phase on fresh noise. The real batch is fixed: data loading is not what is measured.
 Case training(const std::string& name, const std::string& what, const Config& cfg) {
   auto s = std::make_shared<train::TrainState>(train::make_state(cfg, kImage, 0));
-  auto objective = std::make_shared<losses::Objective>(cfg);
-  const int64_t b = cfg.batch_size;
+  auto objective = std::make_shared<losses::Objective>(cfg.loss);
+  const int64_t b = cfg.data.batch_size;
   auto real = std::make_shared<torch::Tensor>(torch::rand({b, 1, 28, 28}, s->noise_gen) * 2 - 1);
   Case c{name, what, b, {}};
   c.iterate = [s, objective, real, b] {
-    for (int64_t k = 0; k < s->cfg.d_steps; ++k)
-      train::discriminator_phase(*s, *objective, {*real, models::sample_noise(s->cfg, b, s->noise_gen)});
-    train::generator_phase(*s, *objective, {{}, models::sample_noise(s->cfg, b, s->noise_gen)});
+    for (int64_t k = 0; k < s->cfg.train.d_steps; ++k)
+      train::discriminator_phase(*s, *objective, {*real, models::sample_noise(s->cfg.model, b, s->noise_gen)});
+    train::generator_phase(*s, *objective, {{}, models::sample_noise(s->cfg.model, b, s->noise_gen)});
   };
   return c;
 }
@@ -49,7 +49,7 @@ Case training(const std::string& name, const std::string& what, const Config& cf
 Case sampling(const std::string& name, const std::string& what, const Config& cfg) {
   auto s = std::make_shared<train::TrainState>(train::make_state(cfg, kImage, 0));
   Case c{name, what, 1024, {}};
-  c.iterate = [s] { run::generate(*s->sampling_generator(), s->cfg, 1024, 0, 1024); };
+  c.iterate = [s] { run::generate(*s->sampling_generator(), s->cfg.model, 1024, 0, 1024); };
   return c;
 }
 
@@ -87,30 +87,49 @@ Case sgemm(bool blas_only) {
   return k;
 }
 
+// The cases by name: training and sampling cases are a shipped config (configs/<config>.toml) and overrides.
+struct CaseEntry {
+  const char* name;
+  Case (*make)(const CaseEntry&);
+  const char* what;
+  const char* config;
+  std::vector<std::string> sets;
+};
+
+Case train_case(const CaseEntry& e) { return training(e.name, e.what, shipped(e.config, e.sets)); }
+Case sample_case(const CaseEntry& e) { return sampling(e.name, e.what, shipped(e.config, e.sets)); }
+
+const std::vector<CaseEntry>& cases() {
+  // The seed recipe's MLP GAN; the DCGAN with BatchNorm in G and D; the WGAN-GP critic (5 critic updates).
+  static const std::vector<CaseEntry> entries = {
+      {"mlp", train_case, "MLP GAN iteration, batch 128", "seed-keras-mlp", {}},
+      {"dcgan64", train_case, "DCGAN 28x28 iteration, batch 64", "mnist-dcgan", {}},
+      {"dcgan128", train_case, "DCGAN 28x28 iteration, batch 128", "mnist-dcgan", {"data.batch_size=128"}},
+      {"wgangp", train_case, "WGAN-GP iteration (5 critic + 1 G updates), batch 64", "fashion-wgangp", {}},
+      {"sample-mlp", sample_case, "MLP G sampling, batch 1024", "seed-keras-mlp", {}},
+      {"sample-dcgan", sample_case, "DCGAN G sampling, batch 1024", "mnist-dcgan", {}},
+      {"eval", [](const CaseEntry&) { return evaluation(); }, "", "", {}},
+      {"sgemm", [](const CaseEntry&) { return sgemm(false); }, "", "", {}},
+      {"sgemm-blas", [](const CaseEntry&) { return sgemm(true); }, "", "", {}},
+  };
+  return entries;
+}
+
 }  // namespace
 
 const std::vector<std::string>& case_names() {
-  static const std::vector<std::string> names = {"mlp",          "dcgan64", "dcgan128", "wgangp",    "sample-mlp",
-                                                 "sample-dcgan", "eval",    "sgemm",    "sgemm-blas"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& e : cases()) out.push_back(e.name);
+    return out;
+  }();
   return names;
 }
 
 Case make_case(const std::string& name) {
   torch::manual_seed(0);
-  // The seed recipe's MLP GAN; the DCGAN with BatchNorm in G and D; the WGAN-GP critic (5 critic updates).
-  if (name == "mlp") return training(name, "MLP GAN iteration, batch 128 (seed-keras-mlp)", shipped("seed-keras-mlp"));
-  if (name == "dcgan64") return training(name, "DCGAN 28x28 iteration, batch 64 (mnist-dcgan)", shipped("mnist-dcgan"));
-  if (name == "dcgan128")
-    return training(name, "DCGAN 28x28 iteration, batch 128 (mnist-dcgan)",
-                    shipped("mnist-dcgan", {"data.batch_size=128"}));
-  if (name == "wgangp")
-    return training(name, "WGAN-GP iteration (5 critic + 1 G updates), batch 64 (fashion-wgangp)",
-                    shipped("fashion-wgangp"));
-  if (name == "sample-mlp") return sampling(name, "MLP G sampling, batch 1024 (seed-keras-mlp)", shipped("seed-keras-mlp"));
-  if (name == "sample-dcgan") return sampling(name, "DCGAN G sampling, batch 1024 (mnist-dcgan)", shipped("mnist-dcgan"));
-  if (name == "eval") return evaluation();
-  if (name == "sgemm") return sgemm(false);
-  if (name == "sgemm-blas") return sgemm(true);
+  for (const auto& e : cases())
+    if (name == e.name) return e.make(e);
   std::string known;
   for (const auto& n : case_names()) known += (known.empty() ? "" : ", ") + n;
   throw UserError("bench: unknown case '" + name + "' (" + known + ")");

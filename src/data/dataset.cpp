@@ -6,15 +6,22 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "ganforge/core/registry.h"
 #include "ganforge/error.h"
 #include "ganforge/idx.h"
 
 namespace ganforge::data {
 namespace fsys = std::filesystem;
 
-bool is_toy(const std::string& name) { return name == "ring8" || name == "grid25"; }
+bool is_toy(const std::string& name) {
+  for (const auto& e : registry::datasets())
+    if (name == e.name) return e.kind == registry::DataKind::kPoints;
+  return false;
+}
 bool is_known(const std::string& name) {
-  return name == "mnist" || name == "fashion-mnist" || name == "stacked-mnist" || is_toy(name);
+  for (const auto& e : registry::datasets())
+    if (name == e.name) return true;
+  return false;
 }
 
 Dataset make_stacked(const Dataset& mnist, int64_t n, uint64_t seed) {
@@ -83,7 +90,8 @@ std::string find_file(const std::string& dir, const std::string& stem) {
 
 Dataset load(const std::string& name, const std::string& dir_in, const std::string& split) {
   if (dir_in.empty() && !is_known(name))
-    throw UserError("unknown dataset '" + name + "'; known: mnist, fashion-mnist, stacked-mnist, ring8, grid25 (or set data.dir)");
+    throw UserError("unknown dataset '" + name + "'; known: " + registry::joined(registry::dataset_names()) +
+                    " (or set data.dir)");
   if (split != "train" && split != "test") throw std::invalid_argument("split must be train or test");
   // The toys are generated: 100,000 training points, 2,500 test points (the PacGAN evaluation size).
   if (is_toy(name)) return split == "train" ? make_toy(name, 100000, 1) : make_toy(name, 2500, 2);

@@ -14,6 +14,7 @@
 
 #include "ganforge/archive.h"
 #include "ganforge/data.h"
+#include "ganforge/core/registry.h"
 #include "ganforge/error.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/fs.h"
@@ -47,21 +48,19 @@ std::string now_utc() {
   return buf;
 }
 
-const std::vector<std::string> kImageMetrics = {"fid", "kid", "is", "pr", "dc", "classes", "cas"};
-
 std::set<std::string> parse_metrics(const std::string& list, bool has_classes) {
   std::set<std::string> out;
   if (list.empty() || list == "all") {
-    for (const auto& m : kImageMetrics)  // CAS trains a classifier: only when asked for
-      if (m != "cas" && (has_classes || (m != "is" && m != "classes"))) out.insert(m);
+    for (const auto& m : registry::metrics())  // CAS trains a classifier: only when asked for
+      if (m.by_default && (has_classes || !m.needs_classes)) out.insert(m.name);
     return out;
   }
   std::stringstream ss(list);
   std::string m;
   while (std::getline(ss, m, ',')) {
-    if (std::find(kImageMetrics.begin(), kImageMetrics.end(), m) == kImageMetrics.end())
-      throw UserError("eval: unknown metric '" + m + "' (fid, kid, is, pr, dc, classes, cas)");
-    if (!has_classes && (m == "is" || m == "classes"))
+    const registry::MetricEntry* e = registry::find_metric(m);
+    if (!e) throw UserError("eval: unknown metric '" + m + "' (" + registry::joined(registry::metric_names()) + ")");
+    if (!has_classes && e->needs_classes)
       throw UserError("eval: metric '" + m + "' needs class probabilities, which a --features extractor lacks");
     out.insert(m);
   }
@@ -185,8 +184,8 @@ void print_image_table(FILE* out, const json& line) {
 }
 
 json evaluate_toy(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n) {
-  const Config& cfg = g.cfg;
-  const data::Dataset real = data::load(cfg.dataset, cfg.data_dir, "test");
+  const DataConfig& data_cfg = g.data;
+  const data::Dataset real = data::load(data_cfg.dataset, data_cfg.dir, "test");
   const torch::Tensor fake = run::generate(g, n, opts.seed);
   const auto gen_stats = metrics::mode_stats(fake, real.modes, real.mode_std);
   // The floor: the same statistics of real test points (2,500, the protocol's sample count).
@@ -209,8 +208,8 @@ json evaluate_toy(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n)
 }
 
 json evaluate_images(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n) {
-  const Config& cfg = g.cfg;
-  const ImageMetrics im(cfg.dataset, cfg.data_dir, opts.features, opts.evaluator, opts.console);
+  const DataConfig& data_cfg = g.data;
+  const ImageMetrics im(data_cfg.dataset, data_cfg.dir, opts.features, opts.evaluator, opts.console);
   const auto which = im.parse(opts.metrics);
   if (opts.console) {
     std::fprintf(opts.console, "eval: %lld generated images...\n", static_cast<long long>(n));
@@ -225,7 +224,7 @@ json evaluate_images(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t
     // Classification Accuracy Score: a classifier trained on as many generated labelled images as the real
     // train split holds, tested on the real test split; the floor is the same recipe trained on real data.
     if (classes == 0) throw UserError("eval: metric 'cas' needs a conditional run (model.conditional)");
-    if (!evaluator::has_recipe(cfg.dataset))
+    if (!evaluator::has_recipe(data_cfg.dataset))
       throw UserError("eval: metric 'cas' uses the evaluator recipe, which is for mnist and fashion-mnist");
     const int64_t n_cas = j["reference"]["n"].get<int64_t>();  // the real train split's size
     if (opts.console) {
@@ -236,8 +235,8 @@ json evaluate_images(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t
     const auto cas_labels = models::balanced_labels(n_cas, classes);
     const auto images = data::to_uint8(run::generate(g, n_cas, opts.seed + 1, 1024, cas_labels));
     evaluator::TrainOptions t;
-    t.dataset = cfg.dataset;
-    t.data_dir = cfg.data_dir;
+    t.dataset = data_cfg.dataset;
+    t.data_dir = data_cfg.dir;
     t.console = nullptr;
     const auto r = evaluator::classification_accuracy_score(images, cas_labels, t);
     j["generated"]["cas"] = {{"accuracy", r.test_accuracy}, {"train_n", n_cas}, {"test_n", r.test_count},
@@ -311,19 +310,19 @@ std::string evaluate(const EvalOptions& opts) {
     return record(line, t0, run::Layout(fsys::absolute(opts.samples).parent_path().string()).eval_log(), opts);
   }
   run::GeneratorSnapshot g = run::load_snapshot(opts.run_dir, opts.checkpoint);
-  const Config& cfg = g.cfg;
-  const bool toy = data::is_toy(cfg.dataset);
+  const DataConfig& data_cfg = g.data;
+  const bool toy = data::is_toy(data_cfg.dataset);
   // Defaults: the PacGAN protocols (2,500 toy points; 26,000 Stacked MNIST images, as VEEGAN and PacGAN),
   // else 10,000 images.
-  const int64_t n = opts.n > 0 ? opts.n : toy ? 2500 : cfg.dataset == "stacked-mnist" ? 26000 : 10000;
+  const int64_t n = opts.n > 0 ? opts.n : registry::dataset(data_cfg.dataset).eval_n;
   if (!opts.json)
-    std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), cfg.dataset.c_str(),
+    std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), data_cfg.dataset.c_str(),
                  static_cast<long long>(g.step), g.ema() ? "ema" : "raw");
   json body = toy ? evaluate_toy(opts, g, n) : evaluate_images(opts, g, n);
   json line = {
       {"checkpoint", g.checkpoint},
       {"step", g.step},
-      {"dataset", cfg.dataset},
+      {"dataset", data_cfg.dataset},
       {"n", n},
       {"seed", opts.seed},
       {"generator", g.ema() ? "ema" : "raw"},
@@ -344,7 +343,9 @@ struct ImageMetrics::Impl {
   // need only the labels): a Stacked MNIST reference is 150,000 digit passes.
   const evaluator::Outputs& ref(const std::set<std::string>& which) {
     static const evaluator::Outputs none;
-    if (!which.count("fid") && !which.count("kid") && !which.count("pr") && !which.count("dc")) return none;
+    bool compares_features = false;
+    for (const auto& m : which) compares_features = compares_features || registry::metric(m).needs_features;
+    if (!compares_features) return none;
     if (!ref_outputs) ref_outputs = real_outputs(*ex, train, "train", console);
     return *ref_outputs;
   }
@@ -361,12 +362,13 @@ ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_d
   } else if (!evaluator_file.empty()) {
     impl_->ex = evaluator::load(evaluator_file);
   } else {
-    if (!evaluator::has_recipe(dataset) && dataset != "stacked-mnist")
-      throw UserError("eval: no built-in evaluator for '" + dataset + "'; give --features FILE.pt");
-    impl_->ex = evaluator::load_or_train(dataset == "stacked-mnist" ? "mnist" : dataset, data_dir, console);
+    const auto& entry = registry::dataset(dataset, "eval: dataset");
+    if (*entry.evaluator == 0) throw UserError("eval: no built-in evaluator for '" + dataset + "'; give --features FILE.pt");
+    impl_->ex = evaluator::load_or_train(entry.evaluator, data_dir, console);
   }
-  // Stacked MNIST: the digit evaluator on each channel; its "classes" are the 1,000 modes.
-  if (dataset == "stacked-mnist" && features.empty()) impl_->ex = evaluator::stacked(std::move(impl_->ex));
+  // Stacked MNIST: the digit evaluator (built in or given) on each channel; its "classes" are the 1,000 modes.
+  if (features.empty() && data::is_known(dataset) && registry::dataset(dataset).per_channel)
+    impl_->ex = evaluator::stacked(std::move(impl_->ex));
   const data::Dataset train = data::load(dataset, data_dir, "train");
   const data::Dataset test = data::load(dataset, data_dir, "test");
   impl_->train = train;

@@ -10,6 +10,7 @@
 
 #include "ganforge/archive.h"
 #include "ganforge/data.h"
+#include "ganforge/core/registry.h"
 #include "ganforge/error.h"
 #include "ganforge/fs.h"
 
@@ -180,11 +181,14 @@ Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t c
 
 TrainResult train(const TrainOptions& opts_in) {
   TrainOptions opts = opts_in;
-  if (opts.dataset == "stacked-mnist") {  // measured with the MNIST digit evaluator on each channel
-    if (opts.console)
-      std::fprintf(opts.console, "evaluator: Stacked MNIST uses the MNIST digit evaluator on each channel: training that\n");
-    opts.dataset = "mnist";
-  }
+  // A dataset measured by another's evaluator (Stacked MNIST: the MNIST digit evaluator on each channel).
+  for (const auto& e : registry::datasets())
+    if (opts.dataset == e.name && opts.dataset != e.evaluator && *e.evaluator) {
+      if (opts.console)
+        std::fprintf(opts.console, "evaluator: %s is measured with the %s evaluator%s: training that\n", e.name,
+                     e.evaluator, e.per_channel ? " on each channel" : "");
+      opts.dataset = e.evaluator;
+    }
   if (!has_recipe(opts.dataset))
     throw UserError("evaluator: no evaluator for dataset '" + opts.dataset + "' (mnist, fashion-mnist)");
   if (opts.batch <= 0 || opts.lr <= 0 || opts.epochs < 0 || opts.max_steps < 0)

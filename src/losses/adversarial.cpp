@@ -3,6 +3,7 @@
 // binary_cross_entropy_with_logits evaluates these with the log-sum-exp trick, the same kernel as PyTorch.
 #include <torch/torch.h>
 
+#include "ganforge/core/registry.h"
 #include "ganforge/error.h"
 #include "ganforge/losses.h"
 
@@ -81,8 +82,6 @@ torch::Tensor non_saturating_g_loss(const torch::Tensor& fake_logits) { return b
 
 torch::Tensor minimax_g_loss(const torch::Tensor& fake_logits) { return -bce_logits(fake_logits, 0.0); }
 
-std::vector<std::string> types() { return {"gan", "lsgan", "wgan", "hinge"}; }
-
 std::unique_ptr<AdversarialLoss> make(const std::string& type, const std::string& g_loss, double label_smoothing) {
   if (type == "gan") {
     if (g_loss != "non_saturating" && g_loss != "minimax")
@@ -92,7 +91,7 @@ std::unique_ptr<AdversarialLoss> make(const std::string& type, const std::string
   if (type == "lsgan") return std::make_unique<LeastSquares>();
   if (type == "wgan") return std::make_unique<Wasserstein>();
   if (type == "hinge") return std::make_unique<Hinge>();
-  throw UserError("loss.type = '" + type + "' is unknown; known: gan, lsgan, wgan, hinge");
+  throw UserError("loss.type = '" + type + "' is unknown; known: " + registry::joined(registry::loss_names()));
 }
 
 torch::Tensor gradient_penalty(const Critic& d, const torch::Tensor& real, const torch::Tensor& fake,

@@ -4,8 +4,8 @@
 
 namespace ganforge::losses {
 
-Objective::Objective(const Config& cfg)
-    : adversarial_(make(cfg.loss_type, cfg.g_loss, cfg.label_smoothing)),
+Objective::Objective(const LossConfig& cfg)
+    : adversarial_(make(cfg.type, cfg.g_loss, cfg.label_smoothing)),
       gp_weight_(cfg.gp_weight),
       r1_gamma_(cfg.r1_gamma),
       weight_clip_(cfg.weight_clip),

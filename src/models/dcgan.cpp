@@ -38,7 +38,7 @@ Geometry geometry(const std::vector<int64_t>& shape, int64_t extra_channels = 0)
 }
 
 struct DcganGeneratorImpl : GeneratorImpl {
-  DcganGeneratorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
+  DcganGeneratorImpl(const ModelConfig& cfg, const std::vector<int64_t>& shape) {
     const Geometry geo = geometry(shape);
     const int64_t c = cfg.g_channels;
     torch::nn::Sequential seq;
@@ -66,7 +66,7 @@ struct DcganGeneratorImpl : GeneratorImpl {
 };
 
 struct DcganDiscriminatorImpl : SequentialDiscriminatorImpl {
-  DcganDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
+  DcganDiscriminatorImpl(const ModelConfig& cfg, const std::vector<int64_t>& shape) {
     const Geometry geo = geometry(shape, cfg.conditional == "concat" ? cfg.classes : 0);
     const bool sn = cfg.d_spectral_norm;
     torch::nn::Sequential seq;
@@ -95,11 +95,11 @@ struct DcganDiscriminatorImpl : SequentialDiscriminatorImpl {
 
 }  // namespace
 
-Generator make_dcgan_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Generator make_dcgan_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   return std::make_shared<DcganGeneratorImpl>(cfg, image_shape);
 }
 
-Discriminator make_dcgan_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Discriminator make_dcgan_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   return std::make_shared<DcganDiscriminatorImpl>(cfg, image_shape);
 }
 

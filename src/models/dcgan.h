@@ -5,7 +5,7 @@
 
 namespace ganforge::models {
 
-Generator make_dcgan_generator(const Config& cfg, const std::vector<int64_t>& image_shape);
-Discriminator make_dcgan_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape);
+Generator make_dcgan_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape);
+Discriminator make_dcgan_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape);
 
 }  // namespace ganforge::models

@@ -34,7 +34,7 @@ torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_
 constexpr size_t kNoBatchNorm = SIZE_MAX;
 
 struct MlpGeneratorImpl : GeneratorImpl {
-  MlpGeneratorImpl(const Config& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {
+  MlpGeneratorImpl(const ModelConfig& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {
     const int64_t out = std::accumulate(shape_.begin(), shape_.end(), int64_t{1}, std::multiplies<>());
     net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, 0.0,
                                       cfg.g_batchnorm ? 0 : kNoBatchNorm, false));
@@ -54,7 +54,7 @@ struct MlpGeneratorImpl : GeneratorImpl {
 };
 
 struct MlpDiscriminatorImpl : SequentialDiscriminatorImpl {
-  MlpDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape) {
+  MlpDiscriminatorImpl(const ModelConfig& cfg, const std::vector<int64_t>& shape) {
     const int64_t in =
         cfg.pack * std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
     // D's batch normalization starts at its second layer, as in DCGAN (Radford et al. 2016, sec. 3).
@@ -69,11 +69,11 @@ struct MlpDiscriminatorImpl : SequentialDiscriminatorImpl {
 
 }  // namespace
 
-Generator make_mlp_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Generator make_mlp_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   return std::make_shared<MlpGeneratorImpl>(cfg, image_shape);
 }
 
-Discriminator make_mlp_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Discriminator make_mlp_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   return std::make_shared<MlpDiscriminatorImpl>(cfg, image_shape);
 }
 

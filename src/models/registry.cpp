@@ -4,6 +4,7 @@
 #include <cmath>
 #include <torch/torch.h>
 
+#include "ganforge/core/registry.h"
 #include "ganforge/error.h"
 #include "dcgan.h"
 #include "mlp.h"
@@ -15,16 +16,16 @@ namespace ganforge::models {
 
 namespace {
 
-Generator make_arch_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Generator make_arch_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   if (cfg.arch == "mlp") return make_mlp_generator(cfg, image_shape);
   if (cfg.arch == "dcgan") return make_dcgan_generator(cfg, image_shape);
-  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp, dcgan");
+  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: " + registry::joined(registry::arch_names()));
 }
 
-Discriminator make_arch_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Discriminator make_arch_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   if (cfg.arch == "mlp") return make_mlp_discriminator(cfg, image_shape);
   if (cfg.arch == "dcgan") return make_dcgan_discriminator(cfg, image_shape);
-  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: mlp, dcgan");
+  throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: " + registry::joined(registry::arch_names()));
 }
 
 torch::Tensor one_hot(const torch::Tensor& y, int64_t classes, const torch::Tensor& like) {
@@ -35,8 +36,8 @@ torch::Tensor one_hot(const torch::Tensor& y, int64_t classes, const torch::Tens
 // Conditional G, all three kinds (model.conditional): the one-hot label concatenated to z (Mirza & Osindero
 // 2014, "Conditional Generative Adversarial Nets"; ACGAN's G does the same, Odena et al. 2017, sec. 3).
 struct ConditionalGeneratorImpl : GeneratorImpl {
-  ConditionalGeneratorImpl(const Config& cfg, const std::vector<int64_t>& shape) : classes_(cfg.classes) {
-    Config inner = cfg;
+  ConditionalGeneratorImpl(const ModelConfig& cfg, const std::vector<int64_t>& shape) : classes_(cfg.classes) {
+    ModelConfig inner = cfg;
     inner.z_dim = cfg.z_dim + cfg.classes;
     g_ = register_module("g", make_arch_generator(inner, shape));
   }
@@ -59,7 +60,7 @@ struct ConditionalGeneratorImpl : GeneratorImpl {
 //   acgan:      an adversarial head and a K-way classifier head on phi (Odena et al. 2017, "Conditional
 //               Image Synthesis with Auxiliary Classifier GANs").
 struct ConditionalDiscriminatorImpl : DiscriminatorImpl {
-  ConditionalDiscriminatorImpl(const Config& cfg, const std::vector<int64_t>& shape)
+  ConditionalDiscriminatorImpl(const ModelConfig& cfg, const std::vector<int64_t>& shape)
       : kind_(cfg.conditional), classes_(cfg.classes), flat_(cfg.arch == "mlp") {
     if (kind_ == "concat") {
       std::vector<int64_t> in = shape;
@@ -119,12 +120,12 @@ struct ConditionalDiscriminatorImpl : DiscriminatorImpl {
 
 }  // namespace
 
-Generator make_generator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Generator make_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   if (!cfg.conditional.empty()) return std::make_shared<ConditionalGeneratorImpl>(cfg, image_shape);
   return make_arch_generator(cfg, image_shape);
 }
 
-Discriminator make_discriminator(const Config& cfg, const std::vector<int64_t>& image_shape) {
+Discriminator make_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   if (!cfg.conditional.empty()) return std::make_shared<ConditionalDiscriminatorImpl>(cfg, image_shape);
   return make_arch_discriminator(cfg, image_shape);
 }
@@ -139,7 +140,7 @@ int64_t count_parameters(const torch::nn::Module& m) {
   return n;
 }
 
-torch::Tensor sample_noise(const Config& cfg, int64_t n, at::Generator& gen) {
+torch::Tensor sample_noise(const ModelConfig& cfg, int64_t n, at::Generator& gen) {
   if (cfg.noise == "uniform") return torch::rand({n, cfg.z_dim}, gen).mul_(2).sub_(1);
   return torch::randn({n, cfg.z_dim}, gen);
 }
@@ -161,9 +162,9 @@ double ema_beta(double half_life_kimg, int64_t batch) {
   return std::pow(0.5, static_cast<double>(batch) / (half_life_kimg * 1000.0));
 }
 
-torch::Tensor grid_noise(const Config& cfg) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(train::Seeds::of(cfg.seed).grid);
-  return sample_noise(cfg, cfg.sample_grid, gen);
+torch::Tensor grid_noise(const ModelConfig& cfg, int64_t n, int64_t seed) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(train::Seeds::of(seed).grid);
+  return sample_noise(cfg, n, gen);
 }
 
 }  // namespace ganforge::models

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "ganforge/config.h"
 #include "ganforge/error.h"
 #include "ganforge/run/checkpoint_file.h"
 
@@ -25,17 +26,19 @@ GeneratorSnapshot load_snapshot(const std::string& checkpoint) {
   const CheckpointInfo info = read_checkpoint_info(checkpoint);
   GeneratorSnapshot s;
   s.checkpoint = checkpoint;
-  s.cfg = parse_config(info.config_text, checkpoint + " (stored config)");
-  s.cfg.device = "cpu";  // sampling runs where this process runs
+  // Sampling runs where this process runs: the model is built on the CPU whatever train.device was.
+  const Config cfg = parse_config(info.config_text, checkpoint + " (stored config)");
+  s.data = cfg.data;
+  s.model = cfg.model;
   s.image_shape = info.image_shape;
   s.step = info.step;
   CheckpointReader r(checkpoint);
-  s.g = models::make_generator(s.cfg, s.image_shape);
+  s.g = models::make_generator(s.model, s.image_shape);
   r.module("generator", *s.g);
   // Version 2 names the sampling network; in version 1 it is the EMA generator when the file has one.
   const bool ema = r.version() >= 2 ? r.text("sampling") == "generator_ema" : r.has("generator_ema");
   if (ema) {
-    s.g_ema = models::make_generator(s.cfg, s.image_shape);
+    s.g_ema = models::make_generator(s.model, s.image_shape);
     r.module("generator_ema", *s.g_ema);
     s.g_ema->eval();
   }
@@ -47,7 +50,7 @@ GeneratorSnapshot load_snapshot(const std::string& run_dir, const std::string& c
   return load_snapshot(!checkpoint.empty() ? checkpoint : newest_usable_checkpoint(Layout(run_dir), stderr));
 }
 
-torch::Tensor generate(models::GeneratorImpl& net, const Config& cfg, int64_t n, int64_t seed, int64_t batch,
+torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch,
                        const torch::Tensor& labels_in) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
   torch::InferenceMode guard;

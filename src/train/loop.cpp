@@ -32,15 +32,15 @@ losses::Players players(TrainState& s) { return {s.g, s.d, s.noise_gen, s.augmen
 StepReport train_step(Session& session) {
   TrainState& s = session.state;
   const Config& cfg = s.cfg;
-  const torch::Device device(cfg.device);
-  const int64_t batch = cfg.batch_size;
-  const bool conditional = !cfg.conditional.empty();
-  auto fake_labels = [&] { return torch::randint(0, cfg.classes, {batch}, s.noise_gen, torch::kInt64).to(device); };
+  const torch::Device device(cfg.train.device);
+  const int64_t batch = cfg.data.batch_size;
+  const bool conditional = !cfg.model.conditional.empty();
+  auto fake_labels = [&] { return torch::randint(0, cfg.model.classes, {batch}, s.noise_gen, torch::kInt64).to(device); };
   StepReport r;
-  for (int64_t k = 0; k < cfg.d_steps && r.finite; ++k) {
+  for (int64_t k = 0; k < cfg.train.d_steps && r.finite; ++k) {
     const torch::Tensor idx = s.sampler->next();
     const torch::Tensor real = session.data.batch(idx).to(device);  // [B, C, H, W] in [-1, 1], or [B, 2]
-    const torch::Tensor z = models::sample_noise(cfg, batch, s.noise_gen).to(device);
+    const torch::Tensor z = models::sample_noise(cfg.model, batch, s.noise_gen).to(device);
     // Conditional: the reals' labels, and uniformly drawn classes for the fakes.
     const torch::Tensor y_real = conditional ? session.data.labels.index_select(0, idx).to(device) : torch::Tensor();
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
@@ -54,7 +54,7 @@ StepReport train_step(Session& session) {
     ++r.sums.d_count;
   }
   if (r.finite) {
-    const torch::Tensor z = models::sample_noise(cfg, batch, s.noise_gen).to(device);
+    const torch::Tensor z = models::sample_noise(cfg.model, batch, s.noise_gen).to(device);
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
     const PhaseStats g = generator_phase(s, session.objective, {{}, z, {}, y_fake});
     r.finite = g.finite;
@@ -108,7 +108,7 @@ PhaseStats generator_phase(TrainState& s, const losses::Objective& obj, const lo
   r.finite = std::isfinite(r.loss) && optim::gradients_finite(s.g->parameters());
   if (!r.finite) return r;
   s.opt_g->step();
-  if (s.g_ema) models::ema_update(*s.g_ema, *s.g, models::ema_beta(s.cfg.ema_half_life_kimg, b.z.size(0)));
+  if (s.g_ema) models::ema_update(*s.g_ema, *s.g, models::ema_beta(s.cfg.train.ema_half_life_kimg, b.z.size(0)));
   return r;
 }
 
@@ -163,10 +163,10 @@ bool stop_requested() { return g_stop_requested.load(); }
 void clear_stop() { g_stop_requested.store(false); }
 
 int64_t total_steps(const Config& cfg, int64_t batches_per_epoch) {
-  if (cfg.steps > 0) return cfg.steps;
+  if (cfg.train.steps > 0) return cfg.train.steps;
   // Each generator step consumes d_steps real batches.
-  return static_cast<int64_t>(std::ceil(cfg.epochs * static_cast<double>(batches_per_epoch) /
-                                        static_cast<double>(cfg.d_steps)));
+  return static_cast<int64_t>(std::ceil(cfg.train.epochs * static_cast<double>(batches_per_epoch) /
+                                        static_cast<double>(cfg.train.d_steps)));
 }
 
 }  // namespace ganforge::train

@@ -24,39 +24,39 @@ void set_generator_state(at::Generator& gen, const torch::Tensor& state) {
 }  // namespace
 
 TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train) {
-  const Seeds seeds = Seeds::of(cfg.seed);
+  const Seeds seeds = Seeds::of(cfg.train.seed);
   TrainState s;
   s.cfg = cfg;
   s.image_shape = image_shape;
   torch::manual_seed(seeds.weights);
-  s.g = models::make_generator(cfg, image_shape);
-  s.d = models::make_discriminator(cfg, image_shape);
-  const torch::Device device(cfg.device);
+  s.g = models::make_generator(cfg.model, image_shape);
+  s.d = models::make_discriminator(cfg.model, image_shape);
+  const torch::Device device(cfg.train.device);
   s.g->to(device);
   s.d->to(device);
-  if (cfg.ema_half_life_kimg > 0) {
-    s.g_ema = models::make_generator(cfg, image_shape);
+  if (cfg.train.ema_half_life_kimg > 0) {
+    s.g_ema = models::make_generator(cfg.model, image_shape);
     s.g_ema->to(device);
     for (auto& p : s.g_ema->parameters()) p.requires_grad_(false);
     models::ema_update(*s.g_ema, *s.g, 0.0);  // start as an exact copy
     s.g_ema->eval();
   }
   s.opt_g = std::make_unique<optim::Adam>(
-      s.g->parameters(), torch::optim::AdamOptions(cfg.lr_g).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps));
+      s.g->parameters(), torch::optim::AdamOptions(cfg.optim.lr_g).betas({cfg.optim.beta1, cfg.optim.beta2}).eps(cfg.optim.eps));
   // TTUR (Heusel et al. 2017): D may have its own learning rate and betas.
-  const double beta1_d = cfg.beta1_d >= 0 ? cfg.beta1_d : cfg.beta1;
-  const double beta2_d = cfg.beta2_d >= 0 ? cfg.beta2_d : cfg.beta2;
+  const double beta1_d = cfg.optim.beta1_d >= 0 ? cfg.optim.beta1_d : cfg.optim.beta1;
+  const double beta2_d = cfg.optim.beta2_d >= 0 ? cfg.optim.beta2_d : cfg.optim.beta2;
   s.opt_d = std::make_unique<optim::Adam>(
-      s.d->parameters(), torch::optim::AdamOptions(cfg.lr_d).betas({beta1_d, beta2_d}).eps(cfg.eps));
+      s.d->parameters(), torch::optim::AdamOptions(cfg.optim.lr_d).betas({beta1_d, beta2_d}).eps(cfg.optim.eps));
   s.noise_gen = at::make_generator<at::CPUGeneratorImpl>(seeds.noise);
   s.augment_gen = at::make_generator<at::CPUGeneratorImpl>(seeds.augment);
-  s.augment_ops = diffaugment_ops(cfg.diffaugment);
-  if (n_train > 0) s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.batch_size, seeds.data);
+  s.augment_ops = diffaugment_ops(cfg.train.diffaugment);
+  if (n_train > 0) s.sampler = std::make_unique<data::BatchSampler>(n_train, cfg.data.batch_size, seeds.data);
   return s;
 }
 
 void apply_learning_rates(TrainState& s) {
-  for (auto [opt, lr] : {std::pair{s.opt_g.get(), s.cfg.lr_g}, std::pair{s.opt_d.get(), s.cfg.lr_d}})
+  for (auto [opt, lr] : {std::pair{s.opt_g.get(), s.cfg.optim.lr_g}, std::pair{s.opt_d.get(), s.cfg.optim.lr_d}})
     for (auto& group : opt->param_groups())
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr * s.lr_scale);
 }

@@ -30,14 +30,14 @@ using namespace ganforge;
 
 Config tiny_config() {
   Config cfg;
-  cfg.dataset = "ring8";  // no data files are read: the state is built from the config alone
-  cfg.z_dim = 3;
-  cfg.g_hidden = {5};
-  cfg.d_hidden = {5};
-  cfg.batch_size = 4;
-  cfg.steps = 10;
-  cfg.ema_half_life_kimg = 1;
-  cfg.threads = 1;
+  cfg.data.dataset = "ring8";  // no data files are read: the state is built from the config alone
+  cfg.model.z_dim = 3;
+  cfg.model.g_hidden = {5};
+  cfg.model.d_hidden = {5};
+  cfg.data.batch_size = 4;
+  cfg.train.steps = 10;
+  cfg.train.ema_half_life_kimg = 1;
+  cfg.train.threads = 1;
   return cfg;
 }
 
@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   torch::set_num_threads(1);
   if (const char* out = std::getenv("GANFORGE_FUZZ_WRITE_SEED")) {
     train::TrainState s = train::make_state(tiny_config(), kShape, kTrain);
-    const losses::Objective objective(s.cfg);
+    const losses::Objective objective(s.cfg.loss);
     // One step first, so the optimizers hold state (Adam's moments) as in any real checkpoint.
     train::discriminator_phase(s, objective, {torch::rand({4, 1, 4, 4}) * 2 - 1, torch::randn({4, 3})});
     train::generator_phase(s, objective, {{}, torch::randn({4, 3})});
@@ -100,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   // Loaded: the state must be usable as it is after any real resume.
-  const losses::Objective objective(s.cfg);
+  const losses::Objective objective(s.cfg.loss);
   train::discriminator_phase(s, objective, {torch::rand({4, 1, 4, 4}) * 2 - 1, torch::randn({4, 3})});
   train::generator_phase(s, objective, {{}, torch::randn({4, 3})});
   const torch::Tensor idx = s.sampler->next();

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The same text as a --set value.
   try {
     ganforge::Config cfg;
-    cfg.steps = 1;
+    cfg.train.steps = 1;
     ganforge::apply_override(cfg, "model.g_hidden=" + text);
   } catch (const ganforge::UserError&) {
   }

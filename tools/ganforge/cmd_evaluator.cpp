@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "ganforge/core/registry.h"
 #include "ganforge/evaluator.h"
 #include "ganforge/runtime.h"
 
@@ -11,8 +12,11 @@ void add_evaluator(CLI::App& app) {
   auto threads = std::make_shared<int>(0);
   CLI::App* train = cmd->add_subcommand(
       "train", "train the evaluator CNN on a dataset's train split and report its test accuracy");
-  train->add_option("--dataset", opts->dataset, "mnist, fashion-mnist, or stacked-mnist (= the mnist evaluator)")
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "stacked-mnist"}));
+  std::vector<std::string> measured;  // the datasets a built-in evaluator measures
+  for (const auto& e : registry::datasets())
+    if (*e.evaluator) measured.push_back(e.name);
+  train->add_option("--dataset", opts->dataset, "a dataset with a built-in evaluator: " + registry::joined(measured))
+      ->check(CLI::IsMember(measured));
   train->add_option("--data", opts->data_dir, "IDX folder (default: the dataset's)");
   train->add_option("--out", opts->out, "evaluator file (default: data/evaluators/<dataset>.pt, used by eval)");
   train->add_option("--epochs", opts->epochs, "passes over the train split (default: mnist 20, fashion-mnist 8)")

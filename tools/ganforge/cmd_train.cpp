@@ -83,10 +83,10 @@ void add_train(CLI::App& app) {
       throw UserError(args->resume + ": not a ganforge run directory (no config.toml) to resume");
     Config cfg = load_config(args->resume.empty() ? args->config : args->resume + "/config.toml");
     for (const auto& s : args->set) apply_override(cfg, s);
-    if (args->seed >= 0) cfg.seed = args->seed;
-    if (!args->data.empty()) cfg.data_dir = args->data;
-    if (!args->device.empty()) cfg.device = args->device;
-    if (args->deterministic) cfg.deterministic = true;
+    if (args->seed >= 0) cfg.train.seed = args->seed;
+    if (!args->data.empty()) cfg.data.dir = args->data;
+    if (!args->device.empty()) cfg.train.device = args->device;
+    if (args->deterministic) cfg.train.deterministic = true;
     validate(cfg);
     app::TrainOptions opts;
     opts.run_dir = !args->resume.empty() ? args->resume

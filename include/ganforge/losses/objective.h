@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config.h"
+#include "ganforge/config_sections.h"
 #include "ganforge/losses.h"
 #include "ganforge/models.h"
 
@@ -46,7 +46,7 @@ struct PhaseLoss {
 
 class Objective {
  public:
-  explicit Objective(const Config& cfg);
+  explicit Objective(const LossConfig& cfg);
   // D's loss on real data and G(z) (made without a graph through G).
   PhaseLoss discriminator(Players& p, const PhaseBatch& b) const;
   // What follows D's optimizer step: WGAN's weight clipping.

@@ -8,14 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config.h"
+#include "ganforge/config_sections.h"
 #include "ganforge/models.h"
 
 namespace ganforge::run {
 
 struct GeneratorSnapshot {
   std::string checkpoint;            // the file it came from
-  Config cfg;                        // the run's resolved config (model, data and loss sections)
+  DataConfig data;                   // the run's data section: what the generator imitates
+  ModelConfig model;                 // the run's model section: the generator's architecture
   std::vector<int64_t> image_shape;  // {C, H, W}, or {2} for points
   int64_t step = 0;                  // generator steps trained
   models::Generator g;
@@ -42,11 +43,11 @@ GeneratorSnapshot load_snapshot(const std::string& run_dir, const std::string& c
 // `n` samples of `net` (put in eval mode, its mode restored after) from noise seeded with `seed`:
 // [n, C, H, W] images in [-1, 1] or [n, 2] points, on the CPU. A conditional generator makes class `labels` [n]
 // (undefined: models::balanced_labels, every class equally often).
-torch::Tensor generate(models::GeneratorImpl& net, const Config& cfg, int64_t n, int64_t seed, int64_t batch = 1024,
+torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch = 1024,
                        const torch::Tensor& labels = {});
 inline torch::Tensor generate(GeneratorSnapshot& g, int64_t n, int64_t seed, int64_t batch = 1024,
                               const torch::Tensor& labels = {}) {
-  return generate(*g.sampler(), g.cfg, n, seed, batch, labels);
+  return generate(*g.sampler(), g.model, n, seed, batch, labels);
 }
 
 }  // namespace ganforge::run

@@ -38,7 +38,7 @@ struct TrainState {
   std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
   at::Generator noise_gen;
   at::Generator augment_gen;  // DiffAugment draws (train.diffaugment)
-  std::vector<std::string> augment_ops;  // cfg.diffaugment parsed once (diffaugment_ops); empty: off
+  std::vector<std::string> augment_ops;  // cfg.train.diffaugment parsed once (diffaugment_ops); empty: off
   std::unique_ptr<data::BatchSampler> sampler;
   int64_t step = 0;       // generator updates done
   int64_t d_updates = 0;  // discriminator updates done
@@ -48,7 +48,7 @@ struct TrainState {
   LogMeter meter;
 };
 
-// Build G, D and their optimizers from the config, seeded as Seeds::of(cfg.seed) says. `n_train` sizes the
+// Build G, D and their optimizers from the config, seeded as Seeds::of(cfg.train.seed) says. `n_train` sizes the
 // sampler.
 TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train);
 

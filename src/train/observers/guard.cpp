@@ -18,8 +18,8 @@ class DivergenceGuard : public Observer {
     s.emit({{"event", "nonfinite"}, {"step", r.step}, {"action", "skipped"},
             {"message", "NaN/Inf loss or gradient at step " + std::to_string(r.step) + ": update skipped"}});
     const Config& cfg = s.state.cfg;
-    if (bad_in_a_row_ < cfg.nonfinite_patience) return;
-    const double scale = s.state.lr_scale * cfg.rollback_lr_factor;
+    if (bad_in_a_row_ < cfg.train.nonfinite_patience) return;
+    const double scale = s.state.lr_scale * cfg.train.rollback_lr_factor;
     const std::string from = run::newest_usable_checkpoint(run_, console_);
     s.rewind(from);
     s.state.lr_scale = scale;
@@ -42,7 +42,7 @@ class SaturationMonitor : public Observer {
  public:
   void on_step(Session& s, const StepReport& r) override {
     if (!r.finite) return;
-    const int64_t window = s.state.cfg.health_window;
+    const int64_t window = s.state.cfg.train.health_window;
     const bool saturated = s.objective.has_accuracy() && r.sums.d_count > 0 &&
                            r.sums.d_acc / static_cast<double>(r.sums.d_count) >= 0.99;
     saturated_steps_ = saturated ? saturated_steps_ + 1 : 0;

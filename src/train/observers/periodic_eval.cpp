@@ -5,6 +5,7 @@
 #include <fstream>
 #include <limits>
 
+#include "ganforge/core/registry.h"
 #include "ganforge/evaluate.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/observers.h"
@@ -21,7 +22,8 @@ constexpr double kFewClasses = 0.8;
 
 // Whether `v` is a better value of `metric` than `best` (NaN: nothing yet); non-finite values never are.
 bool improves(const std::string& metric, double v, double best) {
-  const bool lower_is_better = metric == "fid" || metric == "kid";
+  const registry::MetricEntry* m = registry::metric_of_key(metric);
+  const bool lower_is_better = m && m->lower_is_better;
   return std::isfinite(v) && (std::isnan(best) || (lower_is_better ? v < best : v > best));
 }
 
@@ -53,28 +55,30 @@ class PeriodicEval : public Observer {
 
   void on_start(Session& s) override {
     const Config& cfg = s.state.cfg;
-    metrics_ = std::make_unique<ImageMetrics>(cfg.dataset, cfg.data_dir, "", "", console_);
-    which_ = metrics_->parse(cfg.eval_metrics);
-    if (s.resumed) best_ = best_logged(run_.metrics(), cfg.eval_best);
+    metrics_ = std::make_unique<ImageMetrics>(cfg.data.dataset, cfg.data.dir, "", "", console_);
+    which_ = metrics_->parse(cfg.train.eval_metrics);
+    if (s.resumed) best_ = best_logged(run_.metrics(), cfg.train.eval_best);
   }
 
   void on_step(Session& s, const StepReport& r) override {
     const Config& cfg = s.state.cfg;
-    if (!(r.step % cfg.eval_every == 0 || r.last())) return;
+    if (!(r.step % cfg.train.eval_every == 0 || r.last())) return;
     const auto e0 = std::chrono::steady_clock::now();
-    const bool conditional = !cfg.conditional.empty();
-    const torch::Tensor labels = conditional ? models::balanced_labels(cfg.eval_n, cfg.classes) : torch::Tensor();
+    const bool conditional = !cfg.model.conditional.empty();
+    const torch::Tensor labels = conditional ? models::balanced_labels(cfg.train.eval_n, cfg.model.classes) : torch::Tensor();
     // Fixed noise, so that evaluations compare the same z across steps; no training stream is touched.
     const torch::Tensor images =
-        run::generate(*s.state.sampling_generator(), cfg, cfg.eval_n, Seeds::kEval, 1024, labels);
+        run::generate(*s.state.sampling_generator(), cfg.model, cfg.train.eval_n, Seeds::kEval, 1024, labels);
     nlohmann::json line = metrics_->measure(images, which_, Seeds::kEval, labels);
     line["event"] = "eval";
     line["step"] = r.step;
     std::string message = "step " + std::to_string(r.step);
-    for (const char* k : {"fid", "kid", "is", "precision", "recall", "density", "coverage", "label_accuracy"})
-      if (line.contains(k)) message += std::string(" ") + k + " " + std::to_string(metric_value(line, k));
-    if (!cfg.eval_best.empty() && improves(cfg.eval_best, metric_value(line, cfg.eval_best), best_)) {
-      best_ = metric_value(line, cfg.eval_best);
+    std::vector<std::string> keys = registry::metric_keys();
+    keys.push_back("label_accuracy");  // conditional runs: measured beside the metrics asked for
+    for (const auto& k : keys)
+      if (line.contains(k)) message += " " + k + " " + std::to_string(metric_value(line, k));
+    if (!cfg.train.eval_best.empty() && improves(cfg.train.eval_best, metric_value(line, cfg.train.eval_best), best_)) {
+      best_ = metric_value(line, cfg.train.eval_best);
       try {
         save_state(run_.best(), s.state);
         line["best"] = true;

@@ -12,7 +12,7 @@ namespace {
 
 double mean(double sum, int64_t count) { return sum / static_cast<double>(std::max<int64_t>(1, count)); }
 
-bool log_step(const Session& s, const StepReport& r) { return r.step % s.state.cfg.log_every == 0 || r.last(); }
+bool log_step(const Session& s, const StepReport& r) { return r.step % s.state.cfg.train.log_every == 0 || r.last(); }
 
 // Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and the
 // resumed run writes them again.

@@ -24,16 +24,16 @@ class SampleGrids : public Observer {
 
   void on_start(Session& s) override {
     const Config& cfg = s.state.cfg;
-    const torch::Device device(cfg.device);
-    z_ = models::grid_noise(cfg).to(device);
-    if (!cfg.conditional.empty()) y_ = models::balanced_labels(cfg.sample_grid, cfg.classes).to(device);
-    real_diversity_ = mean_pairwise_distance(s.data.batch(torch::arange(std::min(s.data.size(), cfg.sample_grid))));
+    const torch::Device device(cfg.train.device);
+    z_ = models::grid_noise(cfg.model, cfg.train.sample_grid, cfg.train.seed).to(device);
+    if (!cfg.model.conditional.empty()) y_ = models::balanced_labels(cfg.train.sample_grid, cfg.model.classes).to(device);
+    real_diversity_ = mean_pairwise_distance(s.data.batch(torch::arange(std::min(s.data.size(), cfg.train.sample_grid))));
     // 2D data: the grid is a scatter plot of the fixed-z samples over 2,500 real points.
     if (s.data.is_points()) scatter_reference_ = s.data.batch(torch::arange(std::min<int64_t>(s.data.size(), 2500)));
   }
 
   void on_step(Session& s, const StepReport& r) override {
-    const int64_t every = s.state.cfg.sample_every;
+    const int64_t every = s.state.cfg.train.sample_every;
     if (!((every > 0 && r.step % every == 0) || r.last())) return;
     torch::Tensor images;
     {
@@ -72,7 +72,7 @@ class Checkpoints : public Observer {
   }
 
   void on_step(Session& s, const StepReport& r) override {
-    const int64_t every = s.state.cfg.checkpoint_every;
+    const int64_t every = s.state.cfg.train.checkpoint_every;
     if (!((every > 0 && r.step % every == 0) || r.last() || s.stop_requested())) return;
     try {
       write(s);
@@ -85,7 +85,7 @@ class Checkpoints : public Observer {
   void write(Session& s) {
     const std::string path = run_.checkpoint(s.state.step);
     save_state(path, s.state);
-    run_.prune(s.state.cfg.keep_checkpoints);
+    run_.prune(s.state.cfg.train.keep_checkpoints);
     s.checkpoint_written(path);
   }
 

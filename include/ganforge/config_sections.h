@@ -1,0 +1,89 @@
+// The sections of an experiment configuration (config.h), one struct per TOML section. A component
+// includes this header and takes its own section only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ganforge {
+
+// One struct per TOML section, with the TOML keys as field names: `loss.type` in a file is `cfg.loss.type` in
+// the code. Components take only their section (models: ModelConfig, the objective: LossConfig).
+struct DataConfig {
+  std::string dataset = "mnist";  // a name from the dataset registry (core/registry.h)
+  std::string dir;                // IDX folder; empty: data/<dataset> under the project or $GANFORGE_DATA
+  int64_t batch_size = 128;
+};
+
+struct ModelConfig {
+  std::string arch = "mlp";  // mlp | dcgan
+  int64_t z_dim = 100;
+  std::string noise = "normal";  // normal: z ~ N(0, 1); uniform: z ~ U(-1, 1)
+  std::vector<int64_t> g_hidden = {256, 256};
+  std::vector<int64_t> d_hidden = {256, 256};
+  std::string g_activation = "relu";
+  std::string d_activation = "relu";
+  double leaky_slope = 0.2;
+  bool g_batchnorm = false;  // BatchNorm1d after each G hidden Linear (Ioffe & Szegedy 2015)
+  double d_dropout = 0.0;  // dropout after each D hidden activation (Goodfellow et al. 2014 used it)
+  std::string g_output = "tanh";  // tanh | linear: G's output activation
+  int64_t pack = 1;          // PacGAN: samples D judges jointly (Lin et al. 2018)
+  std::string conditional;  // "" | concat | projection | acgan: G and D see class labels (models.h)
+  int64_t classes = 10;     // conditional: number of classes (labels 0 .. classes - 1)
+  bool d_batchnorm = false;  // BatchNorm after each D hidden layer but the first (DCGAN; not with penalties)
+  bool d_spectral_norm = false;  // spectral normalization of every D weight (Miyato et al. 2018)
+  int64_t g_channels = 64;  // dcgan: G's width at its last hidden layer (doubling towards z)
+  int64_t d_channels = 64;  // dcgan: D's width at its first layer (doubling with depth)
+  // torch: PyTorch defaults; glorot: Glorot-uniform weights, zero biases (Keras/TF); dcgan: N(0, 0.02)
+  // weights, BatchNorm scales N(1, 0.02), zero biases (Radford et al. 2016)
+  std::string init = "torch";
+};
+
+struct LossConfig {
+  std::string type = "gan";               // a name from the loss registry: gan | lsgan | wgan | hinge
+  std::string g_loss = "non_saturating";  // gan only: non_saturating | minimax
+  double label_smoothing = 0;  // gan only: one-sided, D's real target 1 -> 1 - s
+  double gp_weight = 0;        // WGAN-GP gradient penalty lambda (0: off)
+  double r1_gamma = 0;         // R1 penalty gamma on real data (0: off)
+  int64_t r1_every = 1;        // lazy R1: apply every N D steps with weight x N
+  double weight_clip = 0;      // WGAN: clip D's weights to [-c, c] after each D step (0: off)
+  double ac_weight = 1;        // ACGAN: weight of the class cross-entropy in D's and G's losses
+};
+
+// Adam (Kingma & Ba 2015).
+struct OptimConfig {
+  double lr_g = 2e-4;
+  double lr_d = 2e-4;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double beta1_d = -1;  // D's own Adam betas (TTUR; -1: same as beta1 / beta2)
+  double beta2_d = -1;
+  double eps = 1e-8;
+};
+
+struct TrainConfig {
+  int64_t steps = 0;   // generator steps (iterations); 0: use epochs
+  double epochs = 0;   // passes over the training set by D's real batches; 0: use steps
+  int64_t d_steps = 1;  // k: discriminator updates per generator update
+  int64_t seed = 0;
+  int64_t log_every = 50;
+  int64_t sample_every = 500;
+  int64_t checkpoint_every = 2000;
+  int64_t keep_checkpoints = 3;
+  std::string diffaugment;  // DiffAugment policy, e.g. "color,translation,cutout" (empty: off)
+  double ema_half_life_kimg = 0;  // EMA of G's weights for sampling: half-life in thousands of images; 0: off
+  int64_t eval_every = 0;             // steps between periodic evaluations (image data; 0: off)
+  std::string eval_metrics = "fid,classes";  // metrics logged at each evaluation (as `ganforge eval --metrics`)
+  int64_t eval_n = 2000;              // generated images per periodic evaluation
+  std::string eval_best = "fid";      // keep checkpoints/best.pt by this metric ("": none)
+  int64_t sample_grid = 64;  // fixed-z samples in each grid PNG
+  int64_t nonfinite_patience = 10;  // consecutive non-finite steps before rolling back to a checkpoint
+  double rollback_lr_factor = 0.5;  // learning rates are multiplied by this at each rollback
+  int64_t health_window = 2000;     // steps of D accuracy >= 0.99 before warning (0: off)
+  int64_t threads = 0;       // intra-op threads; 0: one per core
+  bool deterministic = false;  // one thread and deterministic algorithms: bitwise-repeatable runs
+  std::string device = "cpu";  // cpu | cuda
+};
+
+}  // namespace ganforge
