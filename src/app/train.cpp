@@ -1,9 +1,9 @@
 #include "ganforge/app/train.h"
 
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 #include "ganforge/run/checkpoint_file.h"
-#include "ganforge/runtime.h"
+#include "ganforge/ops/runtime.h"
 #include "ganforge/train/observers.h"
 
 namespace ganforge::app {

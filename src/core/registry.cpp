@@ -1,6 +1,6 @@
 #include "ganforge/core/registry.h"
 
-#include "ganforge/error.h"
+#include "ganforge/core/error.h"
 
 namespace ganforge::registry {
 namespace {

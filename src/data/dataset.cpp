@@ -1,4 +1,4 @@
-#include "ganforge/data.h"
+#include "ganforge/data/dataset.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "ganforge/core/registry.h"
-#include "ganforge/error.h"
-#include "ganforge/idx.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/idx.h"
 
 namespace ganforge::data {
 namespace fsys = std::filesystem;

@@ -1,18 +1,18 @@
 // The evaluator CNN: training, its file format, loading, and batched feature extraction (evaluator.h).
 // File: a LibTorch archive with
 //   format "ganforge-evaluator-1", dataset, channels, classes, test_accuracy, test_count, seed, steps, net.
-#include "ganforge/evaluator.h"
+#include "ganforge/eval/evaluator.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
-#include "ganforge/archive.h"
-#include "ganforge/data.h"
+#include "ganforge/io/archive.h"
+#include "ganforge/data/dataset.h"
 #include "ganforge/core/registry.h"
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 
 namespace ganforge::evaluator {
 
@@ -131,8 +131,8 @@ std::string default_path(const std::string& dataset) { return (fsys::path(cache_
 namespace {
 
 // The training recipe itself, on any labelled 28x28 data (the real train split, or generated images for CAS).
-Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t classes, const TrainOptions& opts,
-        TrainResult& r) {
+Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t classes, const FitOptions& opts,
+        FitResult& r) {
   const auto t0 = std::chrono::steady_clock::now();
   if (train_set.images.size(2) != 28 || train_set.images.size(3) != 28)
     throw UserError("evaluator: needs 28x28 images");
@@ -179,8 +179,8 @@ Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t c
 
 }  // namespace
 
-TrainResult train(const TrainOptions& opts_in) {
-  TrainOptions opts = opts_in;
+FitResult train_evaluator(const FitOptions& opts_in) {
+  FitOptions opts = opts_in;
   // A dataset measured by another's evaluator (Stacked MNIST: the MNIST digit evaluator on each channel).
   for (const auto& e : registry::datasets())
     if (opts.dataset == e.name && opts.dataset != e.evaluator && *e.evaluator) {
@@ -198,7 +198,7 @@ TrainResult train(const TrainOptions& opts_in) {
   const data::Dataset test_set = data::load(opts.dataset, opts.data_dir, "test");
   const int64_t classes = train_set.labels.max().item<int64_t>() + 1;
   const std::string out = opts.out.empty() ? default_path(opts.dataset) : opts.out;
-  TrainResult r;
+  FitResult r;
   Net net = fit(train_set, test_set, classes, opts, r);
 
   torch::serialize::OutputArchive ar;
@@ -275,11 +275,11 @@ std::unique_ptr<Extractor> load_or_train(const std::string& dataset, const std::
   if (!fsys::exists(path, ec)) {
     if (console)
       std::fprintf(console, "evaluator: %s not found; training it once (kept for later use)\n", path.c_str());
-    TrainOptions t;
+    FitOptions t;
     t.dataset = dataset;
     t.data_dir = data_dir;
     t.console = console;
-    train(t);
+    train_evaluator(t);
   }
   return load(path);
 }
@@ -301,8 +301,8 @@ Outputs extract(Extractor& ex, const torch::Tensor& images, int64_t batch) {
   return all;
 }
 
-TrainResult classification_accuracy_score(const torch::Tensor& images, const torch::Tensor& labels,
-                                          const TrainOptions& opts) {
+FitResult classification_accuracy_score(const torch::Tensor& images, const torch::Tensor& labels,
+                                          const FitOptions& opts) {
   TORCH_CHECK(images.dim() == 4 && images.scalar_type() == torch::kUInt8 && labels.size(0) == images.size(0),
               "classification_accuracy_score: uint8 images [N, C, H, W] and labels [N]");
   data::Dataset generated;
@@ -313,7 +313,7 @@ TrainResult classification_accuracy_score(const torch::Tensor& images, const tor
   const int64_t classes =
       std::max(generated.labels.max().item<int64_t>(), test_set.labels.max().item<int64_t>()) + 1;
   const auto t0 = std::chrono::steady_clock::now();
-  TrainResult r;
+  FitResult r;
   fit(generated, test_set, classes, opts, r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

@@ -1,6 +1,6 @@
 // Sample-quality and mode-collapse metrics (metrics.h). Everything in float64; large distance matrices are
 // built a block of rows at a time so memory stays O(block x N).
-#include "ganforge/metrics.h"
+#include "ganforge/eval/metrics.h"
 
 #include <cmath>
 #include <limits>

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "ganforge/error.h"
-#include "ganforge/evaluator.h"
-#include "ganforge/fs.h"
-#include "ganforge/zip_check.h"
+#include "ganforge/core/error.h"
+#include "ganforge/eval/evaluator.h"
+#include "ganforge/io/fs.h"
+#include "ganforge/io/zip_check.h"
 
 namespace ganforge::evaluator {
 

@@ -1,4 +1,4 @@
-#include "ganforge/fs.h"
+#include "ganforge/io/fs.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "ganforge/error.h"
+#include "ganforge/core/error.h"
 
 namespace ganforge::fs {
 namespace {

@@ -1,10 +1,10 @@
-#include "ganforge/grid.h"
+#include "ganforge/io/grid.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-#include "ganforge/data.h"
+#include "ganforge/data/dataset.h"
 
 namespace ganforge::grid {
 

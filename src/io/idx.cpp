@@ -1,4 +1,4 @@
-#include "ganforge/idx.h"
+#include "ganforge/io/idx.h"
 
 #include <zlib.h>
 
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 
 namespace ganforge::idx {
 namespace {

@@ -1,12 +1,12 @@
-#include "ganforge/png.h"
+#include "ganforge/io/png.h"
 
 #include <png.h>
 
 #include <cstring>
 #include <stdexcept>
 
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 
 namespace ganforge::png {
 namespace {

@@ -1,4 +1,4 @@
-#include "ganforge/progress.h"
+#include "ganforge/io/progress.h"
 
 #include <unistd.h>
 

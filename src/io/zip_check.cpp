@@ -1,10 +1,10 @@
-#include "ganforge/zip_check.h"
+#include "ganforge/io/zip_check.h"
 
 #include <zlib.h>
 
 #include <vector>
 
-#include "ganforge/error.h"
+#include "ganforge/core/error.h"
 
 namespace ganforge {
 namespace {

@@ -4,8 +4,8 @@
 #include <torch/torch.h>
 
 #include "ganforge/core/registry.h"
-#include "ganforge/error.h"
-#include "ganforge/losses.h"
+#include "ganforge/core/error.h"
+#include "ganforge/losses/adversarial.h"
 
 namespace ganforge::losses {
 namespace {

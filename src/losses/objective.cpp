@@ -1,6 +1,6 @@
 #include "ganforge/losses/objective.h"
 
-#include "ganforge/augment.h"
+#include "ganforge/train/augment.h"
 
 namespace ganforge::losses {
 

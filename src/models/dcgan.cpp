@@ -12,8 +12,8 @@
 #include <torch/torch.h>
 
 #include "dcgan.h"
-#include "ganforge/error.h"
-#include "ganforge/layers.h"
+#include "ganforge/core/error.h"
+#include "ganforge/models/layers.h"
 #include "sequential_discriminator.h"
 
 namespace ganforge::models {

@@ -1,7 +1,7 @@
 // Internal: the DCGAN architecture, registered as model.arch = "dcgan" in registry.cpp.
 #pragma once
 
-#include "ganforge/models.h"
+#include "ganforge/models/registry.h"
 
 namespace ganforge::models {
 

@@ -1,4 +1,4 @@
-#include "ganforge/layers.h"
+#include "ganforge/models/layers.h"
 
 #include <dlfcn.h>
 
@@ -6,8 +6,8 @@
 
 #include <ATen/Parallel.h>
 
-#include "ganforge/error.h"
-#include "ganforge/kernels.h"
+#include "ganforge/core/error.h"
+#include "ganforge/ops/kernels.h"
 
 namespace ganforge::models {
 namespace {

@@ -7,9 +7,9 @@
 
 #include <torch/torch.h>
 
-#include "ganforge/error.h"
-#include "ganforge/models.h"
-#include "ganforge/layers.h"
+#include "ganforge/core/error.h"
+#include "ganforge/models/registry.h"
+#include "ganforge/models/layers.h"
 #include "sequential_discriminator.h"
 
 namespace ganforge::models {

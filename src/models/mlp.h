@@ -1,7 +1,7 @@
 // Internal: the MLP architecture, registered as model.arch = "mlp" in registry.cpp.
 #pragma once
 
-#include "ganforge/models.h"
+#include "ganforge/models/registry.h"
 
 namespace ganforge::models {
 

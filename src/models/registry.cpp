@@ -5,11 +5,11 @@
 #include <torch/torch.h>
 
 #include "ganforge/core/registry.h"
-#include "ganforge/error.h"
+#include "ganforge/core/error.h"
 #include "dcgan.h"
 #include "mlp.h"
 
-#include "ganforge/layers.h"
+#include "ganforge/models/layers.h"
 #include "ganforge/train/seeds.h"
 
 namespace ganforge::models {

@@ -3,8 +3,8 @@
 // conditional heads (projection, ACGAN) sit on the features before it.
 #pragma once
 
-#include "ganforge/layers.h"
-#include "ganforge/models.h"
+#include "ganforge/models/layers.h"
+#include "ganforge/models/registry.h"
 
 namespace ganforge::models {
 

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "ganforge/archive.h"
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
+#include "ganforge/io/archive.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 
 namespace ganforge::run {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "ganforge/error.h"
+#include "ganforge/core/error.h"
 
 namespace ganforge::run {
 namespace fsys = std::filesystem;

@@ -2,8 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "ganforge/config.h"
-#include "ganforge/error.h"
+#include "ganforge/core/config.h"
+#include "ganforge/core/error.h"
 #include "ganforge/run/checkpoint_file.h"
 
 namespace ganforge::run {

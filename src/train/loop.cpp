@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ganforge/optim.h"
+#include "ganforge/train/optim.h"
 
 namespace ganforge::train {
 namespace {

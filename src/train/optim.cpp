@@ -1,10 +1,10 @@
-#include "ganforge/optim.h"
+#include "ganforge/train/optim.h"
 
 #include <ATen/Parallel.h>
 
 #include <cmath>
 
-#include "ganforge/kernels.h"
+#include "ganforge/ops/kernels.h"
 
 namespace ganforge::optim {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "ganforge/error.h"
-#include "ganforge/optim.h"
+#include "ganforge/core/error.h"
+#include "ganforge/train/optim.h"
 #include "ganforge/run/checkpoint_file.h"
 #include "ganforge/train/seeds.h"
 

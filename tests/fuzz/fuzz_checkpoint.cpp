@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/loop.h"
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "ganforge/config.h"
-#include "ganforge/error.h"
+#include "ganforge/core/config.h"
+#include "ganforge/core/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "ganforge/error.h"
-#include "ganforge/idx.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/idx.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<uint8_t> bytes(data, data + size);

@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "ganforge/error.h"
-#include "ganforge/png.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/png.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

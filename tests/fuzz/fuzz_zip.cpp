@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ganforge/zip_check.h"
+#include "ganforge/io/zip_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string first = ganforge::zip_problem(data, size);

@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "commands.h"
-#include "ganforge/bench.h"
-#include "ganforge/error.h"
-#include "ganforge/runtime.h"
+#include "ganforge/app/bench.h"
+#include "ganforge/core/error.h"
+#include "ganforge/ops/runtime.h"
 
 namespace ganforge::cli {
 

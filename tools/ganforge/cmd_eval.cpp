@@ -1,7 +1,8 @@
 #include "commands.h"
-#include "ganforge/error.h"
-#include "ganforge/evaluate.h"
-#include "ganforge/runtime.h"
+#include "ganforge/core/error.h"
+#include "ganforge/app/eval.h"
+#include "ganforge/eval/image_metrics.h"
+#include "ganforge/ops/runtime.h"
 
 namespace ganforge::cli {
 

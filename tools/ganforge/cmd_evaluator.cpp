@@ -1,14 +1,14 @@
 #include "commands.h"
 #include "ganforge/core/registry.h"
-#include "ganforge/evaluator.h"
-#include "ganforge/runtime.h"
+#include "ganforge/eval/evaluator.h"
+#include "ganforge/ops/runtime.h"
 
 namespace ganforge::cli {
 
 void add_evaluator(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("evaluator", "the feature extractor behind the image metrics");
   cmd->require_subcommand(1);
-  auto opts = std::make_shared<evaluator::TrainOptions>();
+  auto opts = std::make_shared<evaluator::FitOptions>();
   auto threads = std::make_shared<int>(0);
   CLI::App* train = cmd->add_subcommand(
       "train", "train the evaluator CNN on a dataset's train split and report its test accuracy");
@@ -27,7 +27,7 @@ void add_evaluator(CLI::App& app) {
   train->add_option("--threads", *threads, "intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
   train->callback([opts, threads]() {
     runtime::configure(*threads);
-    evaluator::train(*opts);
+    evaluator::train_evaluator(*opts);
   });
 }
 

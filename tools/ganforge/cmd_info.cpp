@@ -1,7 +1,7 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "ganforge/runtime.h"
+#include "ganforge/ops/runtime.h"
 
 namespace ganforge::cli {
 

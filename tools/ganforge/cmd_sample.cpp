@@ -1,8 +1,8 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "ganforge/error.h"
-#include "ganforge/sample.h"
+#include "ganforge/core/error.h"
+#include "ganforge/app/sample.h"
 
 namespace ganforge::cli {
 

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "ganforge/config.h"
-#include "ganforge/error.h"
+#include "ganforge/core/config.h"
+#include "ganforge/core/error.h"
 #include "ganforge/app/train.h"
 
 namespace ganforge::cli {

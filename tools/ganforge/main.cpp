@@ -5,7 +5,7 @@
 #include <c10/util/Exception.h>
 
 #include "commands.h"
-#include "ganforge/error.h"
+#include "ganforge/core/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ganforge: train, evaluate and use Generative Adversarial Networks (LibTorch, C++)"};

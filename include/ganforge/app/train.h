@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config.h"
+#include "ganforge/core/config.h"
 #include "ganforge/train/loop.h"
 
 namespace ganforge::app {

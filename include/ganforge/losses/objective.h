@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config_sections.h"
-#include "ganforge/losses.h"
-#include "ganforge/models.h"
+#include "ganforge/core/config_sections.h"
+#include "ganforge/losses/adversarial.h"
+#include "ganforge/models/registry.h"
 
 namespace ganforge::losses {
 

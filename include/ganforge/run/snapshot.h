@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config_sections.h"
-#include "ganforge/models.h"
+#include "ganforge/core/config_sections.h"
+#include "ganforge/models/registry.h"
 
 namespace ganforge::run {
 

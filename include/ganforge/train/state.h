@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "ganforge/config.h"
-#include "ganforge/data.h"
-#include "ganforge/models.h"
+#include "ganforge/core/config.h"
+#include "ganforge/data/dataset.h"
+#include "ganforge/models/registry.h"
 
 namespace ganforge::train {
 

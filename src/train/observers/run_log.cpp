@@ -2,9 +2,9 @@
 #include <chrono>
 #include <fstream>
 
-#include "ganforge/error.h"
-#include "ganforge/fs.h"
-#include "ganforge/progress.h"
+#include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
+#include "ganforge/io/progress.h"
 #include "ganforge/train/observers.h"
 
 namespace ganforge::train {

@@ -1,5 +1,5 @@
 // The observers that write what a run leaves behind as it trains: sample grids and checkpoints.
-#include "ganforge/grid.h"
+#include "ganforge/io/grid.h"
 #include "ganforge/train/observers.h"
 
 namespace ganforge::train {

@@ -1,0 +1,156 @@
+// The ganforge program itself: exit codes and one-line errors for bad input.
+#include <filesystem>
+
+#include "ganforge/io/idx.h"
+#include "test_util.h"
+
+namespace ganforge {
+namespace {
+
+using test::TempDir;
+
+std::string as_string(const std::vector<uint8_t>& b) { return std::string(b.begin(), b.end()); }
+
+idx::Images tiny_images() {
+  idx::Images im;
+  im.count = 3;
+  im.rows = 4;
+  im.cols = 5;
+  im.pixels.assign(60, 7);
+  return im;
+}
+
+TEST(Idx, CliRejectsMalformedDataWithExitCode2) {
+  TempDir dir;
+  std::string bytes = as_string(idx::encode_images(tiny_images()));
+  bytes[2] = 9;  // bad magic
+  test::write_bytes(dir / "train-images-idx3-ubyte", bytes);
+  idx::write_labels(dir / "train-labels-idx1-ubyte", {{1, 2, 3}});
+  const auto r = test::run_cli("train --config " + test::source_dir() + "/configs/seed-keras-mlp.toml --data " +
+                               dir.path.string() + " --out " + (dir / "run") + " --quiet");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("ganforge: error: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bad magic number"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
+}
+
+TEST(Config, CliReportsConfigErrorsWithExitCode2) {
+  test::TempDir dir;
+  test::write_bytes(dir / "bad.toml", "[train]\nsteps = 10\nlearning_rate = 0.1\n");
+  const auto r = test::run_cli("train --config " + (dir / "bad.toml") + " --out " + (dir / "run"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown key 'train.learning_rate'"), std::string::npos) << r.output;
+  EXPECT_EQ(test::count_lines(r.output), 1u) << "one line: " << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run")) << "nothing is created for a bad config";
+  const auto help = test::run_cli("train --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* opt : {"--config", "--set", "--out", "--seed", "--data", "--overwrite", "--list-keys"})
+    EXPECT_NE(help.output.find(opt), std::string::npos) << opt;
+  const auto keys = test::run_cli("train --list-keys");
+  EXPECT_NE(keys.output.find("optim.lr_g"), std::string::npos) << keys.output;
+}
+
+TEST(Bench, TimesACaseServesTheProtocolAndRefusesUnknownCases) {
+  auto r = test::run_cli("bench --case mlp --rounds 2 --round-seconds 0.05");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t row = r.output.find("\nmlp ");
+  ASSERT_NE(row, std::string::npos) << r.output;
+  std::istringstream fields(r.output.substr(row + 5));
+  double min_ms = 0, median_ms = 0, per_s = 0;
+  fields >> min_ms >> median_ms >> per_s;
+  EXPECT_GT(min_ms, 0.0);
+  EXPECT_GE(median_ms, min_ms);
+  EXPECT_NEAR(per_s, 1000.0 * 128 / median_ms, 0.01 * per_s);  // 128 images per iteration
+  // bench/compare.py's worker: hello, run, rss, quit.
+  r = test::run_cli("bench --case sample-mlp --serve <<'EOF'\nrun 2\nrss\nquit\nEOF\n");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] == '{') lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 3u) << r.output;
+  EXPECT_EQ(lines[0]["case"], "sample-mlp");
+  EXPECT_EQ(lines[0]["samples_per_iter"], 1024);
+  EXPECT_GT(lines[1]["ms"].get<double>(), 0.0);
+  EXPECT_GT(lines[2]["peak_rss_mib"].get<double>(), 10.0);
+  for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"bench --case nope", "bench: unknown case 'nope'"},
+           {"bench --case mlp --case eval --serve", "--serve takes exactly one --case"}}) {
+    r = test::run_cli(args + " < /dev/null");
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+  }
+}
+
+}  // namespace
+}  // namespace ganforge
+
+namespace ganforge {
+namespace {
+
+struct BadInput {
+  const char* args;      // {src} is the source tree; {out} a fresh run directory
+  const char* expected;  // substring of the one-line error
+};
+
+std::string expand(std::string s, const std::string& src, const std::string& out) {
+  for (auto [key, value] : {std::pair<std::string, std::string>{"{src}", src}, {"{out}", out}})
+    for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), value);
+  return s;
+}
+
+TEST(BadInputs, EachIsOneClearLineAndExitCode2) {
+  const std::string keras = "train --config {src}/configs/seed-keras-mlp.toml --out {out} --data {src}/tests/bad_inputs/";
+  const std::string cfg = "train --out {out} --config {src}/tests/bad_inputs/";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {keras + "idx_bad_magic", "bad magic number 0x00000804"},
+      {keras + "idx_truncated", "truncated"},
+      {keras + "idx_trailing_bytes", "trailing bytes"},
+      {keras + "idx_count_mismatch", "3 labels but"},
+      {keras + "idx_zero_dims", "bad image dimensions 0x28"},
+      {keras + "idx_labels_are_images", "this is an image file"},
+      {keras + "idx_empty_file", "too short for an IDX image header"},
+      {keras + "idx_corrupt_gzip", "corrupt gzip data"},
+      {keras + "idx_missing_labels", "no train-labels-idx1-ubyte"},
+      {keras + "does_not_exist", "data directory not found"},
+      {cfg + "config_unknown_key.toml", "unknown key 'train.learning_rate'"},
+      {cfg + "config_unknown_section.toml", "unknown key 'optimiser' (did you mean"},
+      {cfg + "config_wrong_type.toml", "train.steps must be an integer"},
+      {cfg + "config_lr_zero.toml", "optim.lr_d = 0 is out of range"},
+      {cfg + "config_batch_zero.toml", "data.batch_size = 0 is out of range"},
+      {cfg + "config_negative_steps.toml", "train.steps = -100 is out of range"},
+      {cfg + "config_huge_z.toml", "needs over 4 GB"},
+      {cfg + "config_bad_choice.toml", "loss.g_loss = 'wgan' is not allowed"},
+      {cfg + "config_syntax_error.toml", "TOML syntax error"},
+      {cfg + "config_no_budget.toml", "no budget"},
+      {cfg + "config_wgan_unconstrained.toml", "needs a Lipschitz constraint"},
+      {cfg + "config_pack_batch.toml", "must be a multiple of model.pack"},
+      {cfg + "config_gp_with_batchnorm.toml", "cannot be combined with loss.gp_weight"},
+      {cfg + "missing.toml", "config file not found"},
+      {"train --config {src}/configs/seed-keras-mlp.toml --out {src}/README.md/run", "cannot create run directory"},
+      {"train --config {src}/configs/seed-keras-mlp.toml --set train.stesp=5 --out {out}", "did you mean 'train.steps'"},
+      {"train --config {src}/configs/mnist-cgan.toml --set train.eval_metrics=fid,sharpness --out {out}",
+       "train.eval_metrics: unknown metric 'sharpness'"},
+      {"sample --run {out} --n 4 --out x.png", "run directory not found"},
+      {"sample --checkpoint {src}/tests/bad_inputs/config_lr_zero.toml --n 4 --out x.png", "corrupt or unreadable checkpoint"},
+  };
+  for (const auto& [args_tmpl, expected] : cases) {
+    test::TempDir dir;
+    const std::string out = dir / "run";
+    const std::string args = expand(args_tmpl, test::source_dir(), out) + " --quiet";
+    SCOPED_TRACE(args);
+    // `sample` has no --quiet.
+    const auto r = test::run_cli(args.rfind("sample", 0) == 0 ? args.substr(0, args.size() - 8) : args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+    // One line: the error itself (the runtime line and BLAS warnings come before data is read).
+    std::string last_line = r.output.substr(0, r.output.size() - 1);
+    last_line = last_line.substr(last_line.rfind('\n') == std::string::npos ? 0 : last_line.rfind('\n') + 1);
+    EXPECT_EQ(last_line.rfind("ganforge: error: ", 0), 0u) << r.output;
+    EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out + "/checkpoints")) << "nothing is created for bad input";
+  }
+}
+
+}  // namespace
+}  // namespace ganforge
