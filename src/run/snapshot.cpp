@@ -8,8 +8,10 @@
 
 namespace ganforge::run {
 
-CheckpointInfo read_checkpoint_info(const std::string& path) {
-  CheckpointReader r(path);
+namespace {
+
+CheckpointInfo read_info(CheckpointReader& r) {
+  const std::string& path = r.path();
   CheckpointInfo info;
   if (!r.has("config")) throw UserError(path + ": checkpoint holds no config");
   info.config_text = r.text("config");
@@ -22,8 +24,16 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
   return info;
 }
 
+}  // namespace
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  CheckpointReader r(path);
+  return read_info(r);
+}
+
 GeneratorSnapshot load_snapshot(const std::string& checkpoint) {
-  const CheckpointInfo info = read_checkpoint_info(checkpoint);
+  CheckpointReader r(checkpoint);  // sidecar, zip and format checked once
+  const CheckpointInfo info = read_info(r);
   GeneratorSnapshot s;
   s.checkpoint = checkpoint;
   // Sampling runs where this process runs: the model is built on the CPU whatever train.device was.
@@ -32,7 +42,6 @@ GeneratorSnapshot load_snapshot(const std::string& checkpoint) {
   s.model = cfg.model;
   s.image_shape = info.image_shape;
   s.step = info.step;
-  CheckpointReader r(checkpoint);
   s.g = models::make_generator(s.model, s.image_shape);
   r.module("generator", *s.g);
   // Version 2 names the sampling network; in version 1 it is the EMA generator when the file has one.

@@ -33,7 +33,7 @@ struct PhaseBatch {
   torch::Tensor z;       // [B, z_dim]
   torch::Tensor y_real;  // conditional runs: the reals' classes [B]
   torch::Tensor y_fake;  // conditional runs: the classes G is asked for [B]
-  int64_t d_updates = 0;  // D updates done before this one: the lazy regularization's schedule
+  int64_t d_updates = 0;  // D updates done before this one, the lazy R1 schedule (set by the loop from the state)
 };
 
 // A phase's loss, ready for backward(), and what is reported about it.
