@@ -63,8 +63,8 @@ def workers_for(case, ganforge):
     ]
 
 
-def measure(case, ganforge, rounds, round_seconds):
-    ws = workers_for(case, ganforge)
+def run_rounds(ws, rounds, round_seconds):
+    """Warm every worker up, then `rounds` rounds of ~round_seconds each, the order rotating; closes them."""
     iters = {}
     for w in ws:  # warm-up, and each worker's iterations per round
         first = w.run(1)
@@ -76,6 +76,11 @@ def measure(case, ganforge, rounds, round_seconds):
             w.per_iter.append(w.run(iters[w.label]) / iters[w.label])
     for w in ws:
         w.close()
+
+
+def measure(case, ganforge, rounds, round_seconds):
+    ws = workers_for(case, ganforge)
+    run_rounds(ws, rounds, round_seconds)
     flops = ws[1].hello["flops_per_iter"]
     rows = []
     for w in ws:

@@ -15,7 +15,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import Worker  # noqa: E402
+from compare import Worker, run_rounds  # noqa: E402
 
 CASES = ["mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
 
@@ -24,17 +24,7 @@ def measure(case, old, new, rounds, round_seconds):
     env = dict(os.environ)
     ws = [Worker("old", [old, "bench", "--case", case, "--serve"], env),
           Worker("new", [new, "bench", "--case", case, "--serve"], env)]
-    iters = {}
-    for w in ws:
-        first = w.run(1)
-        iters[w.label] = max(1, int(1000 * round_seconds / max(first, 1e-3)))
-        w.run(iters[w.label])
-    for r in range(rounds):
-        for i in range(len(ws)):
-            w = ws[(r + i) % len(ws)]
-            w.per_iter.append(w.run(iters[w.label]) / iters[w.label])
-    for w in ws:
-        w.close()
+    run_rounds(ws, rounds, round_seconds)
     rows = {w.label: {"min_ms": min(w.per_iter), "median_ms": statistics.median(w.per_iter),
                       "per_round_ms": w.per_iter} for w in ws}
     return {"case": case, "what": ws[1].hello["what"], "old": rows["old"], "new": rows["new"],

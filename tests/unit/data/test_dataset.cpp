@@ -24,11 +24,6 @@
 namespace ganforge {
 namespace {
 
-Config seed_config() {
-  Config cfg = load_config(test::source_dir() + "/configs/seed-keras-mlp.toml");
-  cfg.data.dir = test::source_dir() + "/data/mnist";  // made by scripts/setup.sh
-  return cfg;
-}
 
 TEST(Budget, EpochsCountRealBatchesSeenByD) {
   Config cfg;

@@ -20,16 +20,13 @@
 #include "ganforge/run/layout.h"
 #include "ganforge/app/train.h"
 #include "test_state.h"
+#include "seed_config.h"
 #include "test_util.h"
 
 namespace ganforge {
 namespace {
 
-Config seed_config() {
-  Config cfg = load_config(test::source_dir() + "/configs/seed-keras-mlp.toml");
-  cfg.data.dir = test::source_dir() + "/data/mnist";  // made by scripts/setup.sh
-  return cfg;
-}
+using test::seed_config;
 
 TEST(Checkpoint, OtherArchitectureIsRefusedByName) {
   test::TempDir dir;
