@@ -1,6 +1,6 @@
 #include "ganforge/losses/objective.h"
 
-#include "ganforge/train/augment.h"
+#include "ganforge/ops/augment.h"
 
 namespace ganforge::losses {
 

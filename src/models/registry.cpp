@@ -10,7 +10,7 @@
 #include "mlp.h"
 
 #include "ganforge/models/layers.h"
-#include "ganforge/train/seeds.h"
+#include "ganforge/core/seeds.h"
 
 namespace ganforge::models {
 
@@ -163,7 +163,7 @@ double ema_beta(double half_life_kimg, int64_t batch) {
 }
 
 torch::Tensor grid_noise(const ModelConfig& cfg, int64_t n, int64_t seed) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(train::Seeds::of(seed).grid);
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(Seeds::of(seed).grid);
   return sample_noise(cfg, n, gen);
 }
 

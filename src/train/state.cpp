@@ -5,7 +5,7 @@
 #include "ganforge/core/error.h"
 #include "ganforge/train/optim.h"
 #include "ganforge/run/checkpoint_file.h"
-#include "ganforge/train/seeds.h"
+#include "ganforge/core/seeds.h"
 
 namespace ganforge::train {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "ganforge/train/augment.h"
+#include "ganforge/ops/augment.h"
 #include "ganforge/run/checkpoint_file.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/state.h"

@@ -6,11 +6,10 @@
 #include <limits>
 
 #include "ganforge/core/registry.h"
-#include "ganforge/app/eval.h"
 #include "ganforge/eval/image_metrics.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/observers.h"
-#include "ganforge/train/seeds.h"
+#include "ganforge/core/seeds.h"
 
 namespace ganforge::train {
 namespace {

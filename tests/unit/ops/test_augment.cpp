@@ -4,7 +4,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "ganforge/train/augment.h"
+#include "ganforge/ops/augment.h"
 #include "test_util.h"
 
 namespace ganforge::augment {

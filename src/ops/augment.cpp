@@ -1,7 +1,7 @@
 // DiffAugment ops (Zhao et al. 2020, sec. 3 and their released policy "color,translation,cutout"):
 // brightness in [-0.5, 0.5), saturation x [0, 2), contrast x [0.5, 1.5); translation by up to 1/8 of the
 // image with zero padding; cutout of a square of half the image side. Each is differentiable w.r.t. x.
-#include "ganforge/train/augment.h"
+#include "ganforge/ops/augment.h"
 
 #include <algorithm>
 

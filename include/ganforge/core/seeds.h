@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace ganforge::train {
+namespace ganforge {
 
 struct Seeds {
   uint64_t weights;  // the global generator, seeded right before the models are built; it also drives dropout
@@ -20,4 +20,4 @@ struct Seeds {
   static constexpr uint64_t kEval = 20141;
 };
 
-}  // namespace ganforge::train
+}  // namespace ganforge
