@@ -42,7 +42,30 @@ std::string now_utc() {
   return buf;
 }
 
-void print_image_table(FILE* out, const json& line) {
+// One table row from the registry (core/registry.h) for a generated or a real-floor result.
+std::string table_cell(const registry::TableRow& row, const json& result) {
+  if (!result.contains(row.key)) return row.floor_missing;
+  const json& v = result[row.key];
+  char buf[64];
+  auto number = [&](const json& x) {
+    if (x.is_string()) return x.get<std::string>();  // "inf" / "nan"
+    std::snprintf(buf, sizeof buf, row.format, row.scale * x.get<double>());
+    return std::string(buf);
+  };
+  switch (row.kind) {
+    case registry::TableRow::kMeanStd:
+      return number(v["mean"]) + " +- " + number(v["std"]);
+    case registry::TableRow::kOfTotal:
+      return std::to_string(v[row.field].get<int64_t>()) + "/" + std::to_string(v["of"].get<int64_t>());
+    case registry::TableRow::kNumber:
+      break;
+  }
+  return number(*row.field ? v[row.field] : v);
+}
+
+}  // namespace
+
+void print_image_table(FILE* out, const nlohmann::json& line) {
   const json& g = line["generated"];
   const json& r = line["real_floor"];
   std::fprintf(out, "extractor: %s (hash %s", line["extractor"]["name"].get<std::string>().c_str(),
@@ -51,43 +74,17 @@ void print_image_table(FILE* out, const json& line) {
     std::fprintf(out, ", test accuracy %.2f%%", 100 * line["extractor"]["test_accuracy"].get<double>());
   std::fprintf(out, "); reference: real %s split, %lld images\n", line["reference"]["split"].get<std::string>().c_str(),
                static_cast<long long>(line["reference"]["n"].get<int64_t>()));
-  std::fprintf(out, "%-18s %16s %16s\n", "metric", "generated", "real floor");
-  auto row = [&](const char* name, const std::string& a, const std::string& b) {
+  auto print_row = [&](const char* name, const std::string& a, const std::string& b) {
     std::fprintf(out, "%-18s %16s %16s\n", name, a.c_str(), b.c_str());
   };
-  auto fmt = [](const json& v, const char* f) {
-    if (v.is_string()) return v.get<std::string>();
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v.get<double>());
-    return std::string(buf);
-  };
-  row("n", std::to_string(g["n"].get<int64_t>()), std::to_string(r["n"].get<int64_t>()));
-  if (g.contains("fid")) row("FID", fmt(g["fid"], "%.3f"), fmt(r["fid"], "%.3f"));
-  if (g.contains("kid")) {
-    auto kid = [&](const json& k) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.2f +- %.2f", 1e3 * k["mean"].get<double>(), 1e3 * k["std"].get<double>());
-      return std::string(buf);
-    };
-    row("KID x 1000", kid(g["kid"]), kid(r["kid"]));
-  }
-  if (g.contains("is")) row("IS (classes)", fmt(g["is"]["mean"], "%.3f"), fmt(r["is"]["mean"], "%.3f"));
-  for (const char* k : {"precision", "recall", "density", "coverage"})
-    if (g.contains(k)) row(k, fmt(g[k], "%.4f"), fmt(r[k], "%.4f"));
-  if (g.contains("cas"))
-    row("CAS (accuracy)", fmt(g["cas"]["accuracy"], "%.4f"), r.contains("cas") ? fmt(r["cas"]["accuracy"], "%.4f") : "-");
-  if (g.contains("label_accuracy"))
-    row("label accuracy", fmt(g["label_accuracy"], "%.4f"), "1 - error");
-  if (g.contains("classes")) {
-    auto of = [](const json& c, const char* key) {
-      return std::to_string(c[key].get<int64_t>()) + "/" + std::to_string(c["of"].get<int64_t>());
-    };
-    row("classes covered", of(g["classes"], "covered"), of(r["classes"], "covered"));
-    row("classes >= 1/4 share", of(g["classes"], "represented"), of(r["classes"], "represented"));
-    row("class KL", fmt(g["classes"]["kl"], "%.4f"), fmt(r["classes"]["kl"], "%.4f"));
-    row("class KL uniform", fmt(g["classes"]["kl_uniform"], "%.4f"), fmt(r["classes"]["kl_uniform"], "%.4f"));
-  }
+  print_row("metric", "generated", "real floor");
+  print_row("n", std::to_string(g["n"].get<int64_t>()), std::to_string(r["n"].get<int64_t>()));
+  for (const auto& metric : registry::metrics())
+    for (const auto& row : metric.table)
+      if (g.contains(row.key)) print_row(row.label, table_cell(row, g), table_cell(row, r));
 }
+
+namespace {
 
 json evaluate_toy(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n) {
   const DataConfig& data_cfg = g.data;

@@ -54,15 +54,30 @@ const std::vector<LossEntry>& losses() {
 }
 
 const std::vector<MetricEntry>& metrics() {
-  // name, keys, lower is better, needs classes, needs features, by default, during training, scalar, help
+  using R = TableRow;
+  // name, keys, lower is better, needs classes, needs features, by default, during training, scalar, help,
+  // table rows (in the order of the registry, which is the table's)
   static const std::vector<MetricEntry> entries = {
-      {"fid", {"fid"}, true, false, true, true, true, true, "Frechet distance of features (Heusel et al. 2017)"},
-      {"kid", {"kid"}, true, false, true, true, true, true, "kernel inception distance (Binkowski et al. 2018)"},
-      {"is", {"is"}, false, true, false, true, true, true, "inception score with the evaluator's classes"},
-      {"pr", {"precision", "recall"}, false, false, true, true, true, true, "k-NN precision and recall (Kynkaanniemi et al. 2019)"},
-      {"dc", {"density", "coverage"}, false, false, true, true, true, true, "density and coverage (Naeem et al. 2020)"},
-      {"classes", {"classes"}, false, true, false, true, true, false, "class histogram, classes covered, KL to the real labels"},
-      {"cas", {"cas"}, false, true, false, false, false, true, "classification accuracy score (Ravuri & Vinyals 2019)"},
+      {"fid", {"fid"}, true, false, true, true, true, true, "Frechet distance of features (Heusel et al. 2017)",
+       {{"FID", "fid", "", R::kNumber, "%.3f", 1, "-"}}},
+      {"kid", {"kid"}, true, false, true, true, true, true, "kernel inception distance (Binkowski et al. 2018)",
+       {{"KID x 1000", "kid", "mean", R::kMeanStd, "%.2f", 1e3, "-"}}},
+      {"is", {"is"}, false, true, false, true, true, true, "inception score with the evaluator's classes",
+       {{"IS (classes)", "is", "mean", R::kNumber, "%.3f", 1, "-"}}},
+      {"pr", {"precision", "recall"}, false, false, true, true, true, true,
+       "k-NN precision and recall (Kynkaanniemi et al. 2019)",
+       {{"precision", "precision", "", R::kNumber, "%.4f", 1, "-"}, {"recall", "recall", "", R::kNumber, "%.4f", 1, "-"}}},
+      {"dc", {"density", "coverage"}, false, false, true, true, true, true, "density and coverage (Naeem et al. 2020)",
+       {{"density", "density", "", R::kNumber, "%.4f", 1, "-"}, {"coverage", "coverage", "", R::kNumber, "%.4f", 1, "-"}}},
+      {"cas", {"cas"}, false, true, false, false, false, true, "classification accuracy score (Ravuri & Vinyals 2019)",
+       {{"CAS (accuracy)", "cas", "accuracy", R::kNumber, "%.4f", 1, "-"}}},
+      // label_accuracy comes with the class probabilities whenever a conditional G was asked for classes.
+      {"classes", {"classes"}, false, true, false, true, true, false, "class histogram, classes covered, KL to the real labels",
+       {{"label accuracy", "label_accuracy", "", R::kNumber, "%.4f", 1, "1 - error"},
+        {"classes covered", "classes", "covered", R::kOfTotal, "", 1, "-"},
+        {"classes >= 1/4 share", "classes", "represented", R::kOfTotal, "", 1, "-"},
+        {"class KL", "classes", "kl", R::kNumber, "%.4f", 1, "-"},
+        {"class KL uniform", "classes", "kl_uniform", R::kNumber, "%.4f", 1, "-"}}},
   };
   return entries;
 }

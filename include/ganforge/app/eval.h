@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace ganforge {
@@ -38,5 +39,9 @@ struct EvalOptions {
 //   real test split against the same reference. Reference features are cached by dataset, split, data
 //   content and extractor hash.
 std::string evaluate(const EvalOptions& opts);
+
+// The table `eval` prints for an image result line (generated beside the real floor): a row per registered
+// metric row (core/registry.h) whose value the line holds.
+void print_image_table(FILE* out, const nlohmann::json& line);
 
 }  // namespace ganforge

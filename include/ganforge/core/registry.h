@@ -32,6 +32,18 @@ struct LossEntry {
   const char* help;
 };
 
+// A row of `ganforge eval`'s table: printed when the generated result has `key`.
+struct TableRow {
+  enum Kind { kNumber, kMeanStd, kOfTotal };
+  const char* label;
+  const char* key;            // the result's field
+  const char* field;          // "": the value itself; else this field of it ("mean", "accuracy", "covered")
+  Kind kind;                  // a number; "mean +- std" of an object; "field/of" of an object
+  const char* format;         // printf format of the number(s)
+  double scale;               // the number is multiplied by this (KID is shown x 1000)
+  const char* floor_missing;  // shown in the real-floor column when the floor has no such value
+};
+
 // A metric as `ganforge eval --metrics` and train.eval_metrics name it; `keys` are the fields it writes into
 // a result line (a number, or an object whose "mean" is the number).
 struct MetricEntry {
@@ -44,6 +56,7 @@ struct MetricEntry {
   bool during_training;  // may be in train.eval_metrics
   bool scalar;           // its keys are numbers a run can be ranked by (train.eval_best); `classes` is a table
   const char* help;
+  std::vector<TableRow> table;  // how `ganforge eval` prints it
 };
 
 const std::vector<DatasetEntry>& datasets();

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "ganforge/app/bench.h"
+#include "ganforge/app/eval.h"
 #include "ganforge/core/config.h"
 #include "ganforge/core/registry.h"
 #include "ganforge/data/dataset.h"
@@ -52,6 +53,35 @@ TEST(Registry, ConfigChoicesAreTheRegisteredNames) {
   // Every metric is known to describe_keys's help and to the metric lookup by key.
   for (const auto& m : registry::metrics())
     for (const auto& key : m.keys) EXPECT_EQ(registry::metric_of_key(key), &m);
+}
+
+TEST(Registry, EvalTablePrintsTheRowsEachMetricRegisters) {
+  const nlohmann::json line = {
+      {"extractor", {{"name", "x"}, {"hash", "h"}}},
+      {"reference", {{"split", "train"}, {"n", 10}}},
+      {"generated", {{"n", 4}, {"fid", 1.5}, {"kid", {{"mean", 0.002}, {"std", 0.0001}}}, {"cas", {{"accuracy", 0.5}}},
+                     {"label_accuracy", 0.25}, {"classes", {{"covered", 3}, {"represented", 2}, {"of", 10}, {"kl", 0.1},
+                                                            {"kl_uniform", "inf"}}}}},
+      {"real_floor", {{"n", 5}, {"fid", 0.1}, {"kid", {{"mean", 0.0}, {"std", 0.001}}},
+                      {"classes", {{"covered", 10}, {"represented", 10}, {"of", 10}, {"kl", 0.0}, {"kl_uniform", 0.0}}}}}};
+  FILE* out = std::tmpfile();
+  print_image_table(out, line);
+  std::rewind(out);
+  std::string text;
+  for (int c; (c = std::fgetc(out)) != EOF;) text += static_cast<char>(c);
+  std::fclose(out);
+  for (const char* row : {"n                                 4                5",
+                          "FID                           1.500            0.100",
+                          "KID x 1000             2.00 +- 0.10     0.00 +- 1.00",
+                          "CAS (accuracy)               0.5000                -",
+                          "label accuracy               0.2500        1 - error",
+                          "classes covered                3/10            10/10",
+                          "classes >= 1/4 share             2/10            10/10",
+                          "class KL uniform                inf           0.0000"})
+    EXPECT_NE(text.find(row), std::string::npos) << "no row '" << row << "' in:\n" << text;
+  EXPECT_EQ(text.find("IS (classes)"), std::string::npos) << "a metric the line lacks has no row";
+  EXPECT_LT(text.find("CAS"), text.find("label accuracy"));
+  EXPECT_LT(text.find("label accuracy"), text.find("classes covered"));
 }
 
 TEST(Registry, EveryBenchCaseIsBuilt) {
