@@ -10,6 +10,7 @@
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
 #include "ganforge/app/train.h"
+#include "ganforge/run/layout.h"
 
 namespace ganforge::cli {
 namespace {
@@ -78,10 +79,10 @@ void add_train(CLI::App& app) {
       throw UserError("train: --resume DIR takes the config from DIR/config.toml; drop --config/--out/--overwrite");
     if (args->config.empty() && args->resume.empty())
       throw UserError("train: --config FILE is required (see configs/), or --resume RUN_DIR");
-    std::error_code ec;
-    if (!args->resume.empty() && !std::filesystem::exists(args->resume + "/config.toml", ec))
+    const run::Layout resumed(args->resume);
+    if (!args->resume.empty() && !resumed.is_run())
       throw UserError(args->resume + ": not a ganforge run directory (no config.toml) to resume");
-    Config cfg = load_config(args->resume.empty() ? args->config : args->resume + "/config.toml");
+    Config cfg = load_config(args->resume.empty() ? args->config : resumed.config());
     for (const auto& s : args->set) apply_override(cfg, s);
     if (args->seed >= 0) cfg.train.seed = args->seed;
     if (!args->data.empty()) cfg.data.dir = args->data;
