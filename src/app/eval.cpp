@@ -10,6 +10,7 @@
 #include <set>
 
 #include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 #include "ganforge/core/registry.h"
 #include "ganforge/data/dataset.h"
 #include "ganforge/eval/evaluator.h"
@@ -158,11 +159,7 @@ std::string record(json& line, std::chrono::steady_clock::time_point t0, const f
                    const EvalOptions& opts) {
   line["time"] = now_utc();
   line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  {
-    std::ofstream out(log, std::ios::app);
-    if (!out) throw UserError(log.string() + ": cannot write");
-    out << line.dump() << "\n";
-  }
+  fs::AppendFile(log.string()).write_line(line.dump());
   if (opts.json) std::fprintf(opts.out, "%s\n", line.dump().c_str());
   return line.dump();
 }

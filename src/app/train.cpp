@@ -34,6 +34,8 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   const run::Layout run(opts.run_dir);
   if (opts.resume) {
     const std::string from = run::newest_usable_checkpoint(run, opts.console);
+    run.remove_partial_writes();
+    run.mark();
     train::load_state(from, s);
     say(opts.console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
   } else {

@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "ganforge/core/error.h"
+#include "ganforge/core/test_hooks.h"
 
 namespace ganforge::fs {
 namespace {
@@ -94,34 +95,78 @@ std::vector<uint8_t> gzip_compress(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
+namespace {
+
+// Write all of `data` to `fd`; false with errno set on failure.
+bool write_all(int fd, const uint8_t* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip) {
   const std::vector<uint8_t> packed = gzip ? gzip_compress(bytes) : std::vector<uint8_t>();
   const std::vector<uint8_t>& data = gzip ? packed : bytes;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw UserError(path + ": cannot write (" + errno_text() + ")");
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string err = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw UserError(path + ": write failed (" + err + ")");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string err = errno_text();
+  if (fd < 0) throw WriteError(path + ": cannot write (" + errno_text() + ")");
+  auto fail = [&](const char* what) {
+    const std::string err = errno_text();
+    ::close(fd);
     ::unlink(tmp.c_str());
-    throw UserError(path + ": write failed (" + err + ")");
+    throw WriteError(path + ": " + what + " (" + err + ")");
+  };
+  if (test_hooks::armed("write", path)) {  // a kill in the middle of the write (tests only)
+    write_all(fd, data.data(), data.size() / 2);
+    ::fsync(fd);
+    test_hooks::die();
+  }
+  if (!write_all(fd, data.data(), data.size())) fail("write failed");
+  if (::fsync(fd) != 0) fail("write failed");
+  if (::close(fd) != 0) {
+    const std::string err = errno_text();
+    ::unlink(tmp.c_str());
+    throw WriteError(path + ": write failed (" + err + ")");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = errno_text();
+    const std::string err = errno_text();
     ::unlink(tmp.c_str());
-    throw UserError(path + ": rename failed (" + err + ")");
+    throw WriteError(path + ": rename failed (" + err + ")");
   }
+}
+
+AppendFile::AppendFile(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw WriteError(path + ": cannot write (" + errno_text() + ")");
+}
+
+AppendFile::~AppendFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void AppendFile::write_line(const std::string& line) {
+  const std::string text = line + "\n";
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  if (!write_all(fd_, reinterpret_cast<const uint8_t*>(text.data()), text.size())) {
+    const std::string err = errno_text();
+    // A line cut short would end the file in half a JSON object: cut it off again (if even that fails,
+    // the reader of a resumed run drops the broken line).
+    if (before >= 0) [[maybe_unused]] const int rc = ::ftruncate(fd_, before);
+    throw WriteError(path_ + ": write failed (" + err + ")");
+  }
+}
+
+void AppendFile::sync() {
+  if (::fdatasync(fd_) != 0) throw WriteError(path_ + ": write failed (" + errno_text() + ")");
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {

@@ -50,9 +50,21 @@ void CheckpointWriter::put(const std::string& key, const std::string& text) { ar
 
 void CheckpointWriter::commit(const std::string& path) {
   const std::vector<uint8_t> bytes = archive_bytes(ar_);
-  // The checksum goes first, in its own file: a checkpoint whose sidecar is missing or disagrees is not trusted.
-  fs::write_text_atomic(Layout::sidecar(path), checksum_line(bytes.data(), bytes.size()));
+  const std::string line = checksum_line(bytes.data(), bytes.size());
+  const std::string sidecar = Layout::sidecar(path);
+  std::error_code ec;
+  // The checksum goes first, in its own file: a checkpoint whose sidecar is missing or disagrees is not
+  // trusted. When a file is replaced (best.pt), the sidecar holds the new checksum and the old one until
+  // the new file is in place, so that a kill or a failed write at any instant leaves a file that matches.
+  const bool replacing = std::filesystem::exists(path, ec) && std::filesystem::exists(sidecar, ec);
+  if (replacing) {
+    const auto old = fs::read_file_bytes(sidecar);
+    fs::write_text_atomic(sidecar, line + std::string(old.begin(), old.end()));
+  } else {
+    fs::write_text_atomic(sidecar, line);
+  }
   fs::write_file_atomic(path, bytes);
+  if (replacing) fs::write_text_atomic(sidecar, line);
 }
 
 void CheckpointReader::rethrow(const char* problem) {
@@ -73,8 +85,10 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": checkpoint not found");
   const std::vector<uint8_t> bytes = fs::read_file_bytes(path);
   if (std::filesystem::exists(Layout::sidecar(path), ec)) {
-    const auto want = fs::read_file_bytes(Layout::sidecar(path));
-    if (std::string(want.begin(), want.end()) != checksum_line(bytes.data(), bytes.size()))
+    // One line, or two while a replacement is under way (CheckpointWriter::commit): either may match.
+    const auto sidecar = fs::read_file_bytes(Layout::sidecar(path));
+    const std::string lines(sidecar.begin(), sidecar.end()), want = checksum_line(bytes.data(), bytes.size());
+    if (lines.substr(0, want.size()) != want && lines.find("\n" + want) == std::string::npos)
       throw UserError(path + ": checksum mismatch (the file is corrupt or truncated)");
   }
   guarded("corrupt or unreadable checkpoint", [&] {

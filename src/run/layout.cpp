@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 
 namespace ganforge::run {
 namespace fsys = std::filesystem;
@@ -19,6 +20,7 @@ Layout Layout::of_checkpoint(const std::string& checkpoint) {
   return Layout(fsys::path(checkpoint).parent_path().parent_path().string());
 }
 
+std::string Layout::marker() const { return (fsys::path(dir_) / "ganforge-run.json").string(); }
 std::string Layout::config() const { return (fsys::path(dir_) / "config.toml").string(); }
 std::string Layout::metrics() const { return (fsys::path(dir_) / "metrics.jsonl").string(); }
 std::string Layout::eval_log() const { return (fsys::path(dir_) / "eval.jsonl").string(); }
@@ -36,25 +38,57 @@ void Layout::create(bool overwrite) const {
     if (!fsys::is_empty(dir_, ec)) {
       if (!overwrite)
         throw UserError(dir_ + ": run directory exists; pass --overwrite to replace it or --out to choose another");
-      if (!is_run()) throw UserError(dir_ + ": not a ganforge run directory (no config.toml); refusing to overwrite it");
-      for (const std::string& item : {config(), metrics(), samples_dir(), checkpoints_dir()}) fsys::remove_all(item, ec);
+      if (!is_marked())
+        throw UserError(dir_ + ": not marked as a ganforge run (no ganforge-run.json); refusing to overwrite it");
+      for (const std::string& item : {config(), metrics(), eval_log(), samples_dir(), checkpoints_dir()})
+        fsys::remove_all(item, ec);
     }
   }
   fsys::create_directories(samples_dir(), ec);
   fsys::create_directories(checkpoints_dir(), ec);
   if (ec || !fsys::is_directory(checkpoints_dir()))
     throw UserError(dir_ + ": cannot create run directory (" + ec.message() + ")");
+  mark();
+}
+
+void Layout::mark() const {
+  std::error_code ec;
+  if (!fsys::exists(marker(), ec)) fs::write_text_atomic(marker(), std::string(kMarkerText) + "\n");
+}
+
+bool Layout::is_marked() const {
+  std::error_code ec;
+  if (!fsys::is_regular_file(marker(), ec)) return false;
+  try {
+    const auto bytes = fs::read_file_bytes(marker());
+    return std::string(bytes.begin(), bytes.end()).rfind(kMarkerText, 0) == 0;
+  } catch (const UserError&) {
+    return false;
+  }
 }
 
 bool Layout::is_run() const {
   std::error_code ec;
-  return fsys::exists(config(), ec);
+  return is_marked() || (fsys::is_regular_file(config(), ec) && fsys::is_directory(checkpoints_dir(), ec));
+}
+
+void Layout::remove_partial_writes() const {
+  std::error_code ec;
+  for (const std::string& dir : {dir_, samples_dir(), checkpoints_dir()})
+    for (fsys::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      const bool temporary = name.find(".tmp.") != std::string::npos;
+      // A sidecar whose checkpoint never arrived (a kill between the two writes).
+      const bool orphan = fs::ends_with(name, ".pt.crc32") &&
+                          !fsys::exists(it->path().string().substr(0, it->path().string().size() - 6), ec);
+      if (temporary || orphan) fsys::remove(it->path(), ec);
+    }
 }
 
 void Layout::require_run() const {
   std::error_code ec;
   if (!fsys::is_directory(dir_, ec)) throw UserError(dir_ + ": run directory not found");
-  if (!is_run()) throw UserError(dir_ + ": not a ganforge run directory (no config.toml)");
+  if (!is_run()) throw UserError(dir_ + ": not a ganforge run directory (no ganforge-run.json)");
 }
 
 std::vector<std::string> Layout::checkpoints() const {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ganforge/core/test_hooks.h"
 #include "ganforge/train/optim.h"
 
 namespace ganforge::train {
@@ -150,6 +151,7 @@ TrainResult Session::run() {
       o->on_step(*this, r);
       if (abandoned_) break;
     }
+    test_hooks::kill_point("step", state.step);
   }
   result.steps = state.step;
   result.seconds = since_t0();

@@ -88,6 +88,7 @@ void save_state(const std::string& path, const TrainState& s) {
                                torch::kFloat64));
   w.put("elapsed_s", torch::tensor(s.elapsed_s, torch::kFloat64));
   w.put("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
+  w.put("watch", torch::tensor({s.watch.log_lines, s.watch.saturated_steps, s.watch.nonfinite_in_a_row}, torch::kInt64));
   if (s.sampler) {
     w.put("rng_data", s.sampler->generator_state());
     w.put("data_perm", s.sampler->permutation());
@@ -124,6 +125,15 @@ void load_state(const std::string& path, TrainState& s) {
                        meter.numel() == 8 ? v[7] : 0.0};
     s.elapsed_s = r.tensor("elapsed_s").item<double>();
     s.lr_scale = r.tensor("lr_scale").item<double>();
+    torch::Tensor watch;  // absent in files written before exact resume of the observers (2026-12-02)
+    s.watch = WatchState{};
+    if (r.try_tensor("watch", watch)) {
+      if (watch.numel() != 3 || watch.scalar_type() != torch::kInt64)
+        throw UserError(path + ": checkpoint's watch entry has " + std::to_string(watch.numel()) + " values, not 3");
+      const auto wv = watch.contiguous();
+      const int64_t* v = wv.data_ptr<int64_t>();
+      s.watch = WatchState{v[0], v[1], v[2]};
+    }
     apply_learning_rates(s);  // the config's rates (a resume may change them) times the guard's scale
     if (s.sampler)
       s.sampler->restore(r.tensor("rng_data"), r.tensor("data_perm"), r.integer("data_epoch"), r.integer("data_pos"));

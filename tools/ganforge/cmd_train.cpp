@@ -81,7 +81,7 @@ void add_train(CLI::App& app) {
       throw UserError("train: --config FILE is required (see configs/), or --resume RUN_DIR");
     const run::Layout resumed(args->resume);
     if (!args->resume.empty() && !resumed.is_run())
-      throw UserError(args->resume + ": not a ganforge run directory (no config.toml) to resume");
+      throw UserError(args->resume + ": not a ganforge run directory (no ganforge-run.json or config.toml) to resume");
     Config cfg = load_config(args->resume.empty() ? args->config : resumed.config());
     for (const auto& s : args->set) apply_override(cfg, s);
     if (args->seed >= 0) cfg.train.seed = args->seed;
@@ -97,7 +97,14 @@ void add_train(CLI::App& app) {
     opts.resume = !args->resume.empty();
     opts.console = args->quiet ? nullptr : stderr;
     install_stop_handlers();
-    app::train(cfg, opts);
+    try {
+      app::train(cfg, opts);
+    } catch (const WriteError& e) {
+      // Nothing written before the failure is lost: say how to go on once there is space again.
+      if (run::Layout(opts.run_dir).checkpoints().empty()) throw;
+      throw WriteError(std::string(e.what()) + "; the run's last checkpoint is intact: free space, then continue " +
+                       "with: ganforge train --resume " + opts.run_dir);
+    }
   });
 }
 

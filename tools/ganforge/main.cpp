@@ -1,4 +1,6 @@
-// ganforge: train, evaluate and use GANs. Exit codes: 0 ok, 1 internal error (a bug), 2 user error.
+// ganforge: train, evaluate and use GANs. Exit codes: 0 ok, 1 internal error (a bug), 2 user error (bad
+// input, flag or config), 3 a file could not be written (disk full, file size limit).
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -8,6 +10,9 @@
 #include "ganforge/core/error.h"
 
 int main(int argc, char** argv) {
+  // A file size limit (ulimit -f) makes the write fail with EFBIG, reported like a full disk, instead of
+  // killing the process with SIGXFSZ in the middle of a write.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"ganforge: train, evaluate and use Generative Adversarial Networks (LibTorch, C++)"};
   app.set_version_flag("--version", "ganforge 0.1.0");
   app.require_subcommand(1);
@@ -22,6 +27,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : ganforge::kExitUserError;
+  } catch (const ganforge::WriteError& e) {
+    std::fprintf(stderr, "ganforge: error: %s\n", e.what());
+    return ganforge::kExitWriteError;
   } catch (const ganforge::UserError& e) {
     std::fprintf(stderr, "ganforge: error: %s\n", e.what());
     return ganforge::kExitUserError;

@@ -12,10 +12,28 @@ namespace ganforge::fs {
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
 // Write to `path`.tmp.<pid>, fsync, rename over `path`: readers see the old file or the new one, never a
-// partial one. gzip-compresses first when `gzip` is true. Throws UserError if the directory is not
-// writable.
+// partial one. gzip-compresses first when `gzip` is true. Throws WriteError (core/error.h) naming `path`
+// when any step fails (directory not writable, disk full, file size limit); the old file is then untouched
+// and no temporary file is left.
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip = false);
 void write_text_atomic(const std::string& path, const std::string& text);
+
+// A file that grows by whole lines (metrics.jsonl, eval.jsonl). Every write is checked: a failure is a
+// WriteError naming the file, and the file is cut back to its last whole line, so a reader never meets
+// half a line written by a failed append.
+class AppendFile {
+ public:
+  explicit AppendFile(const std::string& path);  // created if missing; WriteError if it cannot be opened
+  ~AppendFile();
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+  void write_line(const std::string& line);  // `line` and a newline
+  void sync();                               // to the disk (fdatasync)
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 std::vector<uint8_t> gzip_compress(const std::vector<uint8_t>& bytes);
 

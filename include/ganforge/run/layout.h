@@ -1,4 +1,5 @@
 // A run directory is the unit of output, and this is the only code that knows its paths:
+//   RUN/ganforge-run.json                 marks the folder as a run of ganforge's (--overwrite needs it)
 //   RUN/config.toml                       the resolved config (every key)
 //   RUN/metrics.jsonl                     one JSON object per logged step, and events
 //   RUN/eval.jsonl                        one line per `ganforge eval`
@@ -21,7 +22,11 @@ class Layout {
   // The run that holds a checkpoint file: the folder above its checkpoints/ folder.
   static Layout of_checkpoint(const std::string& checkpoint);
 
+  // The first line of RUN/ganforge-run.json.
+  static constexpr const char* kMarkerText = R"({"ganforge_run": 1})";
+
   const std::string& dir() const { return dir_; }
+  std::string marker() const;
   std::string config() const;
   std::string metrics() const;
   std::string eval_log() const;
@@ -33,10 +38,17 @@ class Layout {
   // The checksum file beside a checkpoint: "crc32 <hex> size <bytes>\n".
   static std::string sidecar(const std::string& checkpoint);
 
-  // Create the folders of a new run. An existing non-empty directory is refused unless `overwrite`, and
-  // even then only if it is a run (holds config.toml): a typo never wipes a foreign folder.
+  // Create the folders of a new run and its marker. An existing non-empty directory is refused unless
+  // `overwrite`, and even then only if it is marked as a run (ganforge-run.json): a typo never wipes a
+  // foreign folder, nor one that merely holds a config.toml.
   void create(bool overwrite) const;
-  bool is_run() const;  // the directory holds config.toml
+  void mark() const;          // write the marker where there is no file of its name (older runs, on resume)
+  bool is_marked() const;     // ganforge-run.json is there and is ours
+  // Marked, or a run written before markers existed (config.toml and checkpoints/): sample, eval and
+  // --resume accept both.
+  bool is_run() const;
+  // Temporary files a kill left mid-write (*.tmp.<pid>) and sidecars whose checkpoint never arrived.
+  void remove_partial_writes() const;
   // UserError naming what is wrong: no such directory, not a run.
   void require_run() const;
   // step-*.pt checkpoints, oldest first.

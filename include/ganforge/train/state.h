@@ -27,6 +27,15 @@ struct LogMeter {
   }
 };
 
+// What the observers carry from step to step, checkpointed so that a run resumed after a kill logs and
+// warns exactly as the uninterrupted run: the line count of metrics.jsonl at the checkpoint (the resumed
+// run cuts the file back to it) and the health counters.
+struct WatchState {
+  int64_t log_lines = -1;           // metrics.jsonl lines written so far; -1: unknown (older checkpoint)
+  int64_t saturated_steps = 0;      // saturation monitor: steps in a row with D's accuracy >= 0.99
+  int64_t nonfinite_in_a_row = 0;   // divergence guard: non-finite steps in a row
+};
+
 struct TrainState {
   Config cfg;
   std::vector<int64_t> image_shape;  // {C, H, W} of the data G makes, or {2} for points
@@ -46,6 +55,7 @@ struct TrainState {
   double elapsed_s = 0;   // training time so far, this process's included
   double lr_scale = 1;    // product of the divergence guard's rollback factors so far
   LogMeter meter;
+  WatchState watch;
 };
 
 // Build G, D and their optimizers from the config, seeded as Seeds::of(cfg.train.seed) says. `n_train` sizes the

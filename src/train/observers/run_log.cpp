@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "ganforge/core/error.h"
+#include "ganforge/core/test_hooks.h"
 #include "ganforge/io/fs.h"
 #include "ganforge/io/progress.h"
 #include "ganforge/train/observers.h"
@@ -14,29 +15,59 @@ double mean(double sum, int64_t count) { return sum / static_cast<double>(std::m
 
 bool log_step(const Session& s, const StepReport& r) { return r.step % s.state.cfg.train.log_every == 0 || r.last(); }
 
-// Keep the metrics.jsonl lines up to `step`: later ones belong to work the checkpoint does not hold, and the
-// resumed run writes them again.
-void truncate_metrics(const std::string& path, int64_t step) {
-  std::ifstream in(path);
-  std::string kept, line;
+// The whole lines of metrics.jsonl (a last line without its newline, or one that is not JSON, was cut by a
+// kill or a full disk: it and anything after it are dropped).
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
   while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline after it
     if (line.empty()) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) break;  // a line cut by a crash ends the usable log
-    // Events (skips, rollbacks, warnings) stay: they are the history of what happened.
-    if (!j.contains("event") && j.contains("step") && j["step"].get<int64_t>() > step) continue;
-    kept += line + "\n";
+    if (nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false).is_discarded()) break;
+    lines.push_back(line);
   }
-  fs::write_text_atomic(path, kept);
+  return lines;
 }
+
+void write_lines(const std::string& path, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  fs::write_text_atomic(path, text);
+}
+
+// A resumed run: keep the first `count` lines, the ones written before the checkpoint it resumes from; the
+// resumed run writes the rest again. Checkpoints from before the count was kept (log_lines -1): keep the
+// step lines up to `step` and every event, as version 1 did.
+int64_t cut_for_resume(const std::string& path, int64_t count, int64_t step) {
+  std::vector<std::string> lines = read_lines(path);
+  if (count >= 0) {
+    if (static_cast<int64_t>(lines.size()) > count) lines.resize(static_cast<size_t>(count));
+  } else {
+    std::vector<std::string> kept;
+    for (const auto& line : lines) {
+      const auto j = nlohmann::json::parse(line);
+      if (!j.contains("event") && j.contains("step") && j["step"].get<int64_t>() > step) continue;
+      kept.push_back(line);
+    }
+    lines = std::move(kept);
+  }
+  write_lines(path, lines);
+  return static_cast<int64_t>(lines.size());
+}
+
+// A rollback to the checkpoint at `step`: the step lines after it go (the steps are trained again), the
+// events stay: they are the history of what happened (the skipped steps that caused the rollback).
+int64_t cut_for_rollback(const std::string& path, int64_t step) { return cut_for_resume(path, -1, step); }
 
 class RunLog : public Observer {
  public:
   explicit RunLog(run::Layout run) : run_(std::move(run)) {}
 
   void on_start(Session& s) override {
-    if (s.resumed) truncate_metrics(run_.metrics(), s.state.step);
-    open();
+    s.state.watch.log_lines = s.resumed ? cut_for_resume(run_.metrics(), s.state.watch.log_lines, s.state.step)
+                                        : static_cast<int64_t>(read_lines(run_.metrics()).size());
+    out_ = std::make_unique<fs::AppendFile>(run_.metrics());
     mark(s);
   }
 
@@ -59,26 +90,32 @@ class RunLog : public Observer {
         {"it_per_s", interval > 0 ? static_cast<double>(r.step - last_log_step_) / interval : 0.0},
         {"time_s", s.state.elapsed_s},
     };
-    write(line);
+    write(s, line);
     s.state.meter.reset();
     mark(s);
   }
 
-  void on_event(Session&, const nlohmann::json& event) override { write(event); }
+  void on_event(Session& s, const nlohmann::json& event) override {
+    write(s, event);
+    test_hooks::kill_point("event", ++events_);
+  }
+
+  // The lines a checkpoint counts go to the disk right after it (a kill loses nothing written; this is
+  // for a power cut).
+  void on_checkpoint(Session&, const std::string&) override { out_->sync(); }
 
   void on_rollback(Session& s, int64_t) override {
-    out_.close();
-    truncate_metrics(run_.metrics(), s.state.step);
-    open();
+    out_.reset();
+    s.state.watch.log_lines = cut_for_rollback(run_.metrics(), s.state.step);
+    out_ = std::make_unique<fs::AppendFile>(run_.metrics());
     last_log_step_ = s.state.step;
   }
 
  private:
-  void open() {
-    out_.open(run_.metrics(), std::ios::app);
-    if (!out_) throw UserError(run_.metrics() + ": cannot write");
+  void write(Session& s, const nlohmann::json& j) {
+    out_->write_line(j.dump());
+    ++s.state.watch.log_lines;
   }
-  void write(const nlohmann::json& j) { out_ << j.dump() << "\n" << std::flush; }
   void mark(const Session& s) {
     last_log_ = std::chrono::steady_clock::now();
     last_log_step_ = s.state.step;
@@ -86,7 +123,8 @@ class RunLog : public Observer {
   }
 
   run::Layout run_;
-  std::ofstream out_;
+  std::unique_ptr<fs::AppendFile> out_;
+  int64_t events_ = 0;  // event lines this process wrote (the test kill point "event:N")
   std::chrono::steady_clock::time_point last_log_;
   int64_t last_log_step_ = 0;
   double overhead_at_last_log_ = 0;

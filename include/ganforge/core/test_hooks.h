@@ -1,0 +1,25 @@
+// Test-only kill points: GANFORGE_TEST_KILL=<point>:<arg> makes the process SIGKILL itself at one exact
+// instant of a run, so that the resume tests reach every instant reproducibly (tests/integration/
+// test_resume.cpp). Unset (every user's case) it costs one getenv per process.
+//   step:N        after every observer of step N has run
+//   event:N       right after the Nth event line this process wrote to metrics.jsonl (1-based)
+//   write:SUFFIX  halfway through writing a file whose path ends in SUFFIX (the temporary file is left
+//                 half-written, as a kill or power cut would leave it)
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ganforge::test_hooks {
+
+// Whether GANFORGE_TEST_KILL names this point and argument.
+bool armed(const char* point, const std::string& arg);
+// SIGKILL this process (no handler, no flush, no destructor runs).
+[[noreturn]] void die();
+// die() if armed(point, arg).
+inline void kill_point(const char* point, const std::string& arg) {
+  if (armed(point, arg)) die();
+}
+inline void kill_point(const char* point, int64_t n) { kill_point(point, std::to_string(n)); }
+
+}  // namespace ganforge::test_hooks
