@@ -10,6 +10,7 @@ namespace {
 
 struct Spec {
   std::string point, arg;
+  int64_t nth = 1;  // write:SUFFIX@N: the Nth write of such a file
 };
 
 const Spec& spec() {
@@ -19,7 +20,13 @@ const Spec& spec() {
     const std::string text(v);
     const size_t colon = text.find(':');
     if (colon == std::string::npos) return Spec{};
-    return Spec{text.substr(0, colon), text.substr(colon + 1)};
+    Spec out{text.substr(0, colon), text.substr(colon + 1)};
+    const size_t at = out.arg.rfind('@');
+    if (out.point == "write" && at != std::string::npos) {
+      out.nth = std::atoll(out.arg.c_str() + at + 1);
+      out.arg.resize(at);
+    }
+    return out;
   }();
   return s;
 }
@@ -30,7 +37,9 @@ bool armed(const char* point, const std::string& arg) {
   const Spec& s = spec();
   if (s.point.empty() || s.point != point) return false;
   if (s.point != "write") return arg == s.arg;
-  return arg.size() >= s.arg.size() && arg.compare(arg.size() - s.arg.size(), s.arg.size(), s.arg) == 0;
+  static int64_t seen = 0;
+  const bool match = arg.size() >= s.arg.size() && arg.compare(arg.size() - s.arg.size(), s.arg.size(), s.arg) == 0;
+  return match && ++seen == s.nth;
 }
 
 void die() {

@@ -4,7 +4,7 @@
 //   step:N        after every observer of step N has run
 //   event:N       right after the Nth event line this process wrote to metrics.jsonl (1-based)
 //   write:SUFFIX  halfway through writing a file whose path ends in SUFFIX (the temporary file is left
-//                 half-written, as a kill or power cut would leave it)
+//                 half-written, as a kill or power cut would leave it); write:SUFFIX@N at the Nth such write
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 
 namespace ganforge::test_hooks {
 
-// Whether GANFORGE_TEST_KILL names this point and argument.
+// Whether GANFORGE_TEST_KILL names this point and argument (for "write", counts the matching writes).
 bool armed(const char* point, const std::string& arg);
 // SIGKILL this process (no handler, no flush, no destructor runs).
 [[noreturn]] void die();
