@@ -10,19 +10,19 @@ namespace {
 
 struct Spec {
   std::string point, arg;
-  int64_t nth = 1;  // write:SUFFIX@N: the Nth write of such a file
+  int64_t nth = 1;  // write:SUFFIX@N, nospace:SUFFIX@N: the Nth write of such a file
 };
 
 const Spec& spec() {
   static const Spec s = [] {
-    const char* v = std::getenv("GANFORGE_TEST_KILL");
+    const char* v = std::getenv("GANFORGE_TEST_FAULT");
     if (!v) return Spec{};
     const std::string text(v);
     const size_t colon = text.find(':');
     if (colon == std::string::npos) return Spec{};
     Spec out{text.substr(0, colon), text.substr(colon + 1)};
     const size_t at = out.arg.rfind('@');
-    if (out.point == "write" && at != std::string::npos) {
+    if ((out.point == "write" || out.point == "nospace") && at != std::string::npos) {
       out.nth = std::atoll(out.arg.c_str() + at + 1);
       out.arg.resize(at);
     }
@@ -36,7 +36,7 @@ const Spec& spec() {
 bool armed(const char* point, const std::string& arg) {
   const Spec& s = spec();
   if (s.point.empty() || s.point != point) return false;
-  if (s.point != "write") return arg == s.arg;
+  if (s.point != "write" && s.point != "nospace") return arg == s.arg;
   static int64_t seen = 0;
   const bool match = arg.size() >= s.arg.size() && arg.compare(arg.size() - s.arg.size(), s.arg.size(), s.arg) == 0;
   return match && ++seen == s.nth;

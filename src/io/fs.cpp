@@ -130,6 +130,11 @@ void write_file_atomic(const std::string& path, const std::vector<uint8_t>& byte
     ::fsync(fd);
     test_hooks::die();
   }
+  if (test_hooks::armed("nospace", path)) {  // a full disk (tests only)
+    write_all(fd, data.data(), data.size() / 2);
+    errno = ENOSPC;
+    fail("write failed");
+  }
   if (!write_all(fd, data.data(), data.size())) fail("write failed");
   if (::fsync(fd) != 0) fail("write failed");
   if (::close(fd) != 0) {
@@ -156,7 +161,15 @@ AppendFile::~AppendFile() {
 void AppendFile::write_line(const std::string& line) {
   const std::string text = line + "\n";
   const off_t before = ::lseek(fd_, 0, SEEK_END);
-  if (!write_all(fd_, reinterpret_cast<const uint8_t*>(text.data()), text.size())) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  bool written = false;
+  if (test_hooks::armed("nospace", path_)) {  // a full disk (tests only)
+    write_all(fd_, bytes, text.size() / 2);
+    errno = ENOSPC;
+  } else {
+    written = write_all(fd_, bytes, text.size());
+  }
+  if (!written) {
     const std::string err = errno_text();
     // A line cut short would end the file in half a JSON object: cut it off again (if even that fails,
     // the reader of a resumed run drops the broken line).

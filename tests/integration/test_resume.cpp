@@ -148,7 +148,7 @@ class Resume : public ::testing::TestWithParam<ResumeCase> {
   void kill_and_resume(const std::string& name, const std::string& point) {
     SCOPED_TRACE("kill point " + point + " (GANFORGE_RESUME_SEED=" + std::to_string(resume_seed()) + ")");
     const std::string run = dir_ / name;
-    auto r = test::run_cli(train_args(GetParam(), run), env_ + "GANFORGE_TEST_KILL=" + point + " ");
+    auto r = test::run_cli(train_args(GetParam(), run), env_ + "GANFORGE_TEST_FAULT=" + point + " ");
     ASSERT_EQ(r.exit_code, 128 + SIGKILL) << "the run was not killed at " << point << ":\n" << r.output;
     if (point.rfind("write:", 0) == 0) check_half_written(run, point.substr(6, point.find('@') - 6));
     r = test::run_cli("train --resume " + run + " --quiet", env_);

@@ -1,10 +1,12 @@
-// Test-only kill points: GANFORGE_TEST_KILL=<point>:<arg> makes the process SIGKILL itself at one exact
-// instant of a run, so that the resume tests reach every instant reproducibly (tests/integration/
-// test_resume.cpp). Unset (every user's case) it costs one getenv per process.
+// Test-only faults: GANFORGE_TEST_FAULT=<point>:<arg> makes the process SIGKILL itself at one exact instant
+// of a run, or one write fail as on a full disk, so that the tests reach every instant reproducibly
+// (tests/integration/test_resume.cpp, test_faults.cpp). Unset (every user's case) it costs one getenv per
+// process.
 //   step:N        after every observer of step N has run
 //   event:N       right after the Nth event line this process wrote to metrics.jsonl (1-based)
 //   write:SUFFIX  halfway through writing a file whose path ends in SUFFIX (the temporary file is left
 //                 half-written, as a kill or power cut would leave it); write:SUFFIX@N at the Nth such write
+//   nospace:SUFFIX[@N]  not a kill: that write fails with ENOSPC after writing half its bytes
 #pragma once
 
 #include <cstdint>
@@ -12,7 +14,8 @@
 
 namespace ganforge::test_hooks {
 
-// Whether GANFORGE_TEST_KILL names this point and argument (for "write", counts the matching writes).
+// Whether GANFORGE_TEST_FAULT names this point and argument (for "write" and "nospace", a path: counts the
+// matching writes).
 bool armed(const char* point, const std::string& arg);
 // SIGKILL this process (no handler, no flush, no destructor runs).
 [[noreturn]] void die();
