@@ -31,6 +31,7 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
 
   const data::Dataset ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
   train::TrainState s = train::make_state(cfg, ds.image_shape(), ds.size());
+  check_labels(cfg, ds);  // before anything is written: bad input creates nothing
   const run::Layout run(opts.run_dir);
   if (opts.resume) {
     const std::string from = run::newest_usable_checkpoint(run, opts.console);
@@ -48,7 +49,6 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
                         std::to_string(models::count_parameters(*s.g)) + " params, D " +
                         std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
                         " steps of batch " + std::to_string(cfg.data.batch_size) + " -> " + opts.run_dir);
-  check_labels(cfg, ds);
 
   train::Session session(s, ds, objective, steps, opts.resume);
   session.poison_steps.insert(opts.inject_nonfinite_at.begin(), opts.inject_nonfinite_at.end());

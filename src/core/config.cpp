@@ -229,16 +229,20 @@ std::string where(const std::string& origin, const toml::node& node) {
   return origin + ":" + std::to_string(src.begin.line);
 }
 
+// A number in a message: integral values as integers (1048576, not 1.04858e+06).
 std::string fmt_num(double v) {
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
   std::ostringstream os;
   os << v;
   return os.str();
 }
 
-void check_range(const Field& f, double v, const std::string& at) {
+// NaN and infinities fail every comparison or the upper bound, so they are out of range too. `text` is the
+// value as written (an integer keeps all its digits).
+void check_range(const Field& f, double v, const std::string& at, const std::string& text = "") {
   const bool low = f.min_exclusive ? !(v > f.min) : !(v >= f.min);
   if (low || !(v <= f.max) || std::isnan(v))
-    throw UserError(at + ": " + f.key + " = " + fmt_num(v) + " is out of range: must be " +
+    throw UserError(at + ": " + f.key + " = " + (text.empty() ? fmt_num(v) : text) + " is out of range: must be " +
                     (f.min_exclusive ? "> " : ">= ") + fmt_num(f.min) + " and <= " + fmt_num(f.max));
 }
 
@@ -253,7 +257,7 @@ void set_field(Config& cfg, const Field& f, const toml::node& node, const std::s
       if (d && std::floor(*d) == *d && std::fabs(*d) < 9.0e15) v = static_cast<int64_t>(*d);
     }
     if (!v) throw UserError(at + ": " + key + " must be an integer");
-    check_range(f, static_cast<double>(*v), at);
+    check_range(f, static_cast<double>(*v), at, std::to_string(*v));
     **p = *v;
   } else if (auto p = std::get_if<double*>(&m)) {
     auto v = node.value<double>();  // integers convert
@@ -280,7 +284,7 @@ void set_field(Config& cfg, const Field& f, const toml::node& node, const std::s
     for (const auto& el : *arr) {
       auto v = el.value_exact<int64_t>();
       if (!v) throw UserError(at + ": " + key + " must be an array of integers, e.g. [256, 256]");
-      check_range(f, static_cast<double>(*v), at);
+      check_range(f, static_cast<double>(*v), at, std::to_string(*v));
       out.push_back(*v);
     }
     **p = out;
@@ -349,6 +353,7 @@ Config parse_config(const std::string& text, const std::string& origin, Config b
 
 Config load_config(const std::string& path) {
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UserError(path + ": is a directory, not a config file");
   if (!std::filesystem::is_regular_file(path, ec))
     throw UserError(path + ": config file not found");
   std::ifstream in(path);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -70,6 +71,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UserError(path + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(path + ": cannot open (" + errno_text() + ")");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -107,6 +107,8 @@ Labels parse_labels(const std::vector<uint8_t>& bytes, const std::string& name) 
 // the data once: reading the whole file first held the compressed bytes, the decompressed ones and then a
 // copy of the pixels, up to ~4x the dataset at its peak.
 Images read_images(const std::string& path) {
+  if (std::error_code dir_ec; std::filesystem::is_directory(path, dir_ec))
+    throw UserError(path + ": is a directory, not an IDX file");
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw UserError(path + ": cannot open (" + std::strerror(errno) + ")");
   struct Close {

@@ -82,6 +82,7 @@ void CheckpointReader::rethrow(const char* problem) {
 
 CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UserError(path + ": is a directory, not a checkpoint file");
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": checkpoint not found");
   const std::vector<uint8_t> bytes = fs::read_file_bytes(path);
   if (std::filesystem::exists(Layout::sidecar(path), ec)) {
