@@ -383,6 +383,25 @@ TEST_F(ShortEvaluator, ConditionalRunReportsLabelAccuracy) {
   EXPECT_LE(acc, 1.0);
 }
 
+// label_accuracy is what its name says: the share of images the evaluator assigns to the class they were
+// asked for. Real test digits with their true labels score the evaluator's own accuracy on them; the same
+// digits with every label shifted by one class score what the evaluator gets "wrong" in exactly that way.
+TEST_F(ShortEvaluator, LabelAccuracyIsTheShareTheEvaluatorNamesAsAskedFor) {
+  const auto test = data::load("mnist", "", "test");
+  const torch::Tensor images = test.images.slice(0, 0, 500), labels = test.labels.slice(0, 0, 500);
+  const ImageMetrics m("mnist", "", "", result_.path, nullptr);
+  const auto which = m.parse("fid");
+  auto ex = evaluator::load(result_.path);
+  const torch::Tensor predicted = evaluator::extract(*ex, images).probs.argmax(1);
+  const torch::Tensor shifted = (labels + 1) % 10;
+  const double right = predicted.eq(labels).to(torch::kFloat64).mean().item<double>();
+  const double off_by_one = predicted.eq(shifted).to(torch::kFloat64).mean().item<double>();
+  EXPECT_DOUBLE_EQ(m.measure(images, which, 0, labels)["label_accuracy"].get<double>(), right);
+  EXPECT_DOUBLE_EQ(m.measure(images, which, 0, shifted)["label_accuracy"].get<double>(), off_by_one);
+  EXPECT_GT(right, 0.7) << "the 40-step evaluator's accuracy on real digits";
+  EXPECT_LT(off_by_one, 0.1);
+}
+
 TEST(Cas, TrainsOnTheGivenImagesAndTestsOnRealOnes) {
   runtime::configure(0);
   const auto train = data::load("mnist", "", "train");

@@ -153,6 +153,16 @@ TEST(Conditional, SampleByLabelThroughTheCli) {
   const auto all_labels = idx::read_labels(dir / "all-labels.idx").values;
   ASSERT_EQ(all_labels.size(), 30u);
   EXPECT_EQ(all_labels[21], 7);
+  r = test::run_cli("sample --run " + run + " --label 7 --n 30 --out " + (dir / "sevens.idx"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto all_images = idx::read_images(dir / "all.idx"), sevens = idx::read_images(dir / "sevens.idx");
+  const size_t per_image = static_cast<size_t>(all_images.rows * all_images.cols);
+  auto image = [&](const idx::Images& im, size_t i) {
+    return std::vector<uint8_t>(im.pixels.begin() + i * per_image, im.pixels.begin() + (i + 1) * per_image);
+  };
+  for (size_t i = 21; i <= 23; ++i) EXPECT_EQ(image(all_images, i), image(sevens, i)) << "image " << i;
+  // ... and another class on the same z gives another image.
+  EXPECT_NE(image(all_images, 18), image(sevens, 18)) << "image 18 is a 6 in the grid, a 7 here";
   // Bad requests: one line, exit 2.
   for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
            {"sample --run " + run + " --label 10 --n 2 --out " + (dir / "x.png"), "out of range"},
