@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <regex>
 #include <vector>
 
 #include "ganforge/core/error.h"
@@ -63,9 +64,8 @@ bool inflated_crc(const uint8_t* data, uint64_t size, uint32_t& crc, uint64_t& o
   return rc == Z_STREAM_END;
 }
 
-}  // namespace
-
-std::string zip_problem(const uint8_t* data, size_t size) {
+// The check of zip_problem; the entries (name, data offset, size, method) go to `entries` if it is given.
+std::string scan(const uint8_t* data, size_t size, std::vector<ZipEntry>* entries) {
   const Bytes b(data, size);
   // End of central directory: the last 22 bytes, or earlier by the length of a comment (< 64 KiB).
   uint64_t end = UINT64_MAX;
@@ -138,12 +138,76 @@ std::string zip_problem(const uint8_t* data, size_t size) {
     }
     if (got_size != usize) return "entry '" + name + "' has the wrong size";
     if (got_crc != crc) return "entry '" + name + "' fails its CRC-32";
+    if (entries) entries->push_back({name, start, csize, method});
+  }
+  return "";
+}
+
+// The inflated text of a raw-deflate entry, up to 1 MiB (code entries are a few hundred bytes).
+bool inflate_text(const uint8_t* data, uint64_t size, std::string& out) {
+  if (size > UINT32_MAX) return false;
+  z_stream zs{};
+  if (inflateInit2(&zs, -15) != Z_OK) return false;
+  std::vector<uint8_t> buf(1 << 20);
+  zs.next_in = const_cast<Bytef*>(data);
+  zs.avail_in = static_cast<uInt>(size);
+  zs.next_out = buf.data();
+  zs.avail_out = static_cast<uInt>(buf.size());
+  const int rc = inflate(&zs, Z_FINISH);
+  out.assign(reinterpret_cast<const char*>(buf.data()), buf.size() - zs.avail_out);
+  inflateEnd(&zs);
+  return rc == Z_STREAM_END;
+}
+
+// One line of a class that torch::serialize::OutputArchive writes for a module's attributes: the class
+// header, the lists of parameter and buffer names, and annotations whose types are tensors, plain values,
+// or other such classes. Nothing else (no def, no expression) ever appears in these files.
+bool archive_code_line(const std::string& line) {
+  static const std::regex ok(
+      R"(|class Module\(Module\):)"
+      R"(|  __(parameters|buffers)__ = \[("[A-Za-z0-9_/.]+", )*\])"
+      R"(|  __annotations__ = \[\])"
+      R"(|  (__annotations__\["[A-Za-z0-9_/.]+"\]|[A-Za-z_][A-Za-z0-9_]*) (=|:) )"
+      R"((Tensor|bool|int|float|str|Tuple\[float, float\]|__torch__(\.___torch_mangle_[0-9]+)?\.Module))",
+      std::regex::ECMAScript | std::regex::optimize);
+  return std::regex_match(line, ok);
+}
+
+}  // namespace
+
+std::string zip_problem(const uint8_t* data, size_t size) { return scan(data, size, nullptr); }
+
+std::string archive_code_problem(const uint8_t* data, size_t size) {
+  std::vector<ZipEntry> entries;
+  std::string problem = scan(data, size, &entries);
+  if (!problem.empty()) return problem;
+  for (const ZipEntry& e : entries) {
+    const bool code = e.name.find("/code/") != std::string::npos;
+    if (!code || e.name.size() < 3 || e.name.compare(e.name.size() - 3, 3, ".py") != 0) continue;
+    std::string text;
+    if (e.method == 0) {
+      text.assign(reinterpret_cast<const char*>(data + e.offset), e.size);
+    } else if (!inflate_text(data + e.offset, e.size, text)) {
+      return "entry '" + e.name + "' is corrupt deflate data or over 1 MiB";
+    }
+    size_t begin = 0, number = 1;
+    for (size_t end; begin <= text.size(); begin = end + 1, ++number) {
+      end = text.find('\n', begin);
+      if (end == std::string::npos) end = text.size();
+      if (!archive_code_line(text.substr(begin, end - begin)))
+        return "entry '" + e.name + "' line " + std::to_string(number) + " is not code a ganforge archive holds";
+    }
   }
   return "";
 }
 
 void require_intact_zip(const std::vector<uint8_t>& bytes, const std::string& path, const std::string& refusal) {
   const std::string problem = zip_problem(bytes.data(), bytes.size());
+  if (!problem.empty()) throw UserError(path + ": " + refusal + " (" + problem + ")");
+}
+
+void require_ganforge_archive(const std::vector<uint8_t>& bytes, const std::string& path, const std::string& refusal) {
+  const std::string problem = archive_code_problem(bytes.data(), bytes.size());
   if (!problem.empty()) throw UserError(path + ": " + refusal + " (" + problem + ")");
 }
 

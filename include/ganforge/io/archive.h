@@ -20,11 +20,12 @@ inline std::vector<uint8_t> archive_bytes(torch::serialize::OutputArchive& ar) {
   return {s.begin(), s.end()};
 }
 
-// Load BYTES (read from PATH) into AR after checking the zip container: a damaged file is a UserError
-// "PATH: REFUSAL (what is wrong)" before LibTorch's parser, which may crash on it, sees a byte.
+// Load BYTES (read from PATH) into AR after checking the zip container and its code entries: a damaged or
+// altered file is a UserError "PATH: REFUSAL (what is wrong)" before LibTorch's parser, which may crash on
+// it, sees a byte.
 inline void load_archive(torch::serialize::InputArchive& ar, const std::vector<uint8_t>& bytes,
                          const std::string& path, const std::string& refusal) {
-  require_intact_zip(bytes, path, refusal);
+  require_ganforge_archive(bytes, path, refusal);
   ar.load_from(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
