@@ -18,6 +18,7 @@
 #include "ganforge/run/layout.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/state.h"
+#include "run_compare.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -31,16 +32,7 @@ std::string train_args(const std::string& out) {
          " --set train.checkpoint_every=10 --set train.sample_every=10 --set train.ema_half_life_kimg=2 --out " + out;
 }
 
-std::vector<nlohmann::json> log_without_time(const std::string& run) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(run::Layout(run).metrics());
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line);  // throws on a broken line: the test fails
-    for (const char* k : {"time_s", "it_per_s", "seconds", "message"}) j.erase(k);
-    out.push_back(j);
-  }
-  return out;
-}
+using test::log_without_time;
 
 std::string weights_digest(const std::string& checkpoint) {
   const auto info = run::read_checkpoint_info(checkpoint);

@@ -19,6 +19,7 @@
 #include "ganforge/run/checkpoint_file.h"
 #include "ganforge/run/layout.h"
 #include "golden_io.h"
+#include "run_compare.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -88,17 +89,7 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(Golden, RunGivesTheRecordedLogAndWeights) {
   const GoldenCase& c = GetParam();
   test::TempDir dir;
-  if (c.evaluator) {
-    // A small evaluator (30 steps, one thread: the same bytes every time) where periodic evaluation finds it.
-    ::setenv("GANFORGE_CACHE", (dir / "cache").c_str(), 1);
-    at::set_num_threads(1);
-    evaluator::FitOptions t;
-    t.dataset = "mnist";
-    t.max_steps = 30;
-    t.out = evaluator::default_path("mnist");
-    t.console = nullptr;
-    evaluator::train_evaluator(t);
-  }
+  if (c.evaluator) test::train_small_evaluator(dir / "cache");
   Config cfg = load_config(test::source_dir() + "/configs/" + c.config + ".toml");
   for (const auto& s : c.sets) apply_override(cfg, s);
   validate(cfg);

@@ -23,6 +23,7 @@
 #include "ganforge/run/layout.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/state.h"
+#include "run_compare.h"
 #include "test_util.h"
 
 namespace ganforge {
@@ -83,35 +84,8 @@ std::string train_args(const ResumeCase& c, const std::string& out) {
   return args + " --out " + out;
 }
 
-// metrics.jsonl without the wall-clock fields and event messages (which name the run directory).
-std::vector<nlohmann::json> log_without_time(const std::string& run) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(run::Layout(run).metrics());
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line);
-    for (const char* k : {"time_s", "it_per_s", "seconds", "message"}) j.erase(k);
-    out.push_back(j);
-  }
-  return out;
-}
-
-void expect_same_weights(const std::string& a, const std::string& b) {
-  const auto info = run::read_checkpoint_info(a);
-  const Config cfg = parse_config(info.config_text, "stored");
-  train::TrainState sa = train::make_state(cfg, info.image_shape, 0), sb = train::make_state(cfg, info.image_shape, 0);
-  train::load_state(a, sa);
-  train::load_state(b, sb);
-  EXPECT_EQ(sa.step, sb.step);
-  std::vector<std::pair<torch::nn::Module*, torch::nn::Module*>> nets = {{sa.g.get(), sb.g.get()}, {sa.d.get(), sb.d.get()}};
-  if (sa.g_ema) nets.emplace_back(sa.g_ema.get(), sb.g_ema.get());
-  for (auto [ma, mb] : nets) {
-    auto pa = ma->parameters(), pb = mb->parameters();
-    for (auto& t : ma->buffers()) pa.push_back(t);
-    for (auto& t : mb->buffers()) pb.push_back(t);
-    ASSERT_EQ(pa.size(), pb.size());
-    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << ma->name() << " tensor " << i;
-  }
-}
+using test::expect_same_weights;
+using test::log_without_time;
 
 class Resume : public ::testing::TestWithParam<ResumeCase> {
  protected:
@@ -119,16 +93,8 @@ class Resume : public ::testing::TestWithParam<ResumeCase> {
     const ResumeCase& c = GetParam();
     ASSERT_NE(std::getenv("GANFORGE_BIN"), nullptr);
     if (c.evaluator) {
-      // A small evaluator (30 steps, one thread) where periodic evaluation finds it.
       env_ = "GANFORGE_CACHE=" + (dir_ / "cache") + " ";
-      ::setenv("GANFORGE_CACHE", (dir_ / "cache").c_str(), 1);
-      at::set_num_threads(1);
-      evaluator::FitOptions t;
-      t.dataset = "mnist";
-      t.max_steps = 30;
-      t.out = evaluator::default_path("mnist");
-      t.console = nullptr;
-      evaluator::train_evaluator(t);
+      test::train_small_evaluator(dir_ / "cache");
     }
     const auto r = test::run_cli(train_args(c, dir_ / "full"), env_);
     ASSERT_EQ(r.exit_code, 0) << r.output;
