@@ -38,7 +38,8 @@ std::unique_ptr<Observer> sample_grids(const run::Layout& run);
 
 // Every train.eval_every steps (and at the last) the image metrics of train.eval_n samples from fixed noise
 // (event "eval"); RUN/checkpoints/best.pt when train.eval_best improves; event "warning" (what
-// "few_classes") when fewer than 80% of the classes hold a quarter of their real share. Only with
+// "few_classes") when fewer than 80% of the classes hold a quarter of their real share at two evaluations in
+// a row (a resumed run takes the previous one from metrics.jsonl). Only with
 // train.eval_every > 0.
 std::unique_ptr<Observer> periodic_eval(const run::Layout& run, FILE* console);
 

@@ -15,10 +15,19 @@ namespace ganforge::train {
 namespace {
 
 // With an evaluator (train.eval_metrics has `classes`): samples are reported as collapsing onto few classes
-// when fewer than this share of the classes hold at least a quarter of their share of the real data.
-// Calibrated on 2,000 samples of the trained runs: mnist-mlp, mnist-dcgan, mnist-cgan, fashion-dcgan 10 of
-// 10, fashion-wgangp after 1,500 steps 9; the collapsed TF and Keras seeds 2 and 1.
+// when fewer than this share of the classes hold at least a quarter of their share of the real data, at two
+// evaluations in a row. Calibrated on 2,000 samples of the trained runs: mnist-mlp, mnist-dcgan,
+// mnist-cgan, fashion-dcgan 10 of 10, fashion-wgangp after 1,500 steps 9; the collapsed TF and Keras seeds
+// 2 and 1. One evaluation is not enough: mnist-cgan, a healthy run, measured 6 of 10 at its first (step
+// 2,500 of 10,000; FID 47.6) and 10 of 10 at each later one (docs/results/health-survey.txt).
 constexpr double kFewClasses = 0.8;
+
+// Whether an eval line's class histogram is "few classes"; false without one.
+bool few_classes(const nlohmann::json& line) {
+  if (!line.contains("classes")) return false;
+  const int64_t represented = line["classes"]["represented"], of = line["classes"]["of"];
+  return static_cast<double>(represented) < kFewClasses * static_cast<double>(of);
+}
 
 // Whether `v` is a better value of `metric` than `best` (NaN: nothing yet); non-finite values never are.
 bool improves(const std::string& metric, double v, double best) {
@@ -35,18 +44,23 @@ double metric_value(const nlohmann::json& line, const std::string& metric) {
   return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
-// The best value of `metric` among the eval lines of metrics.jsonl (NaN: none), for a resumed run.
-double best_logged(const std::string& path, const std::string& metric) {
+// What a resumed run takes from the eval lines of metrics.jsonl (cut back to its checkpoint): the best value
+// of `metric` (NaN: none) and the last evaluation (null: none).
+struct Logged {
   double best = std::numeric_limits<double>::quiet_NaN();
-  if (metric.empty()) return best;
+  nlohmann::json last;
+};
+Logged read_logged(const std::string& path, const std::string& metric) {
+  Logged out;
   std::ifstream in(path);
   for (std::string text; std::getline(in, text);) {
     const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || j.value("event", "") != "eval") continue;
-    const double v = metric_value(j, metric);
-    if (improves(metric, v, best)) best = v;
+    out.last = j;
+    const double v = metric.empty() ? std::numeric_limits<double>::quiet_NaN() : metric_value(j, metric);
+    if (improves(metric, v, out.best)) out.best = v;
   }
-  return best;
+  return out;
 }
 
 class PeriodicEval : public Observer {
@@ -57,7 +71,11 @@ class PeriodicEval : public Observer {
     const Config& cfg = s.state.cfg;
     metrics_ = std::make_unique<ImageMetrics>(cfg.data.dataset, cfg.data.dir, "", "", console_);
     which_ = metrics_->parse(cfg.train.eval_metrics);
-    if (s.resumed) best_ = best_logged(run_.metrics(), cfg.train.eval_best);
+    if (s.resumed) {
+      const Logged logged = read_logged(run_.metrics(), cfg.train.eval_best);
+      best_ = logged.best;
+      previous_ = logged.last;
+    }
   }
 
   void on_step(Session& s, const StepReport& r) override {
@@ -95,13 +113,16 @@ class PeriodicEval : public Observer {
 
  private:
   void warn_if_few_classes(Session& s, const nlohmann::json& line) {
-    if (!line.contains("classes")) return;
+    const bool warn = few_classes(line) && few_classes(previous_);
+    const nlohmann::json previous = previous_;
+    previous_ = line;
+    if (!warn) return;
     const int64_t represented = line["classes"]["represented"], of = line["classes"]["of"];
-    if (static_cast<double>(represented) < kFewClasses * static_cast<double>(of))
-      s.emit({{"event", "warning"}, {"what", "few_classes"}, {"step", s.state.step}, {"represented", represented},
-              {"of", of},
-              {"message", "samples are collapsing onto few classes: only " + std::to_string(represented) + " of " +
-                              std::to_string(of) + " classes hold at least a quarter of their share of the real data"}});
+    s.emit({{"event", "warning"}, {"what", "few_classes"}, {"step", s.state.step}, {"represented", represented},
+            {"of", of}, {"since", previous["step"]},
+            {"message", "samples are collapsing onto few classes: only " + std::to_string(represented) + " of " +
+                            std::to_string(of) + " classes hold at least a quarter of their share of the real data " +
+                            "(also at step " + previous["step"].dump() + ")"}});
   }
 
   run::Layout run_;
@@ -109,6 +130,7 @@ class PeriodicEval : public Observer {
   std::unique_ptr<ImageMetrics> metrics_;
   std::set<std::string> which_;
   double best_ = std::numeric_limits<double>::quiet_NaN();
+  nlohmann::json previous_;  // the previous evaluation's line (null before the first)
 };
 
 }  // namespace
