@@ -4,7 +4,8 @@
 #   bash bench/health_survey.sh [OUT_DIR] [CONFIG ...]   (all configs: ~70 min on 2 cores, two runs at a
 #                                                         time on one thread each; runs go to OUT_DIR,
 #                                                         default /tmp/health-survey)
-# Appends a line per config to docs/results/health-survey.txt as each run ends.
+# Appends a line per config to docs/results/health-survey.txt as each run ends (after a line naming the
+# commit and the configs of this invocation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/health-survey}
@@ -16,15 +17,16 @@ configs=("$@")
   stacked-mnist-pacgan)
 mkdir -p "$out"
 result=docs/results/health-survey.txt
-{
-  echo "# Health warnings over each shipped config's full budget (bash bench/health_survey.sh), $(date -u +%F),"
-  echo "# at commit $(git rev-parse --short HEAD); default budgets and seeds, train.threads=1, two runs at a time."
-  echo "# config: number of warnings, then what@step for each"
+[ -f "$result" ] || {
+  echo "# Health warnings over each shipped config's full budget (bash bench/health_survey.sh): default budgets"
+  echo "# and seeds, train.threads=1, two runs at a time. config: number of warnings, then what@step for each"
 } > "$result"
+echo "# $(date -u '+%F %H:%M') at commit $(git rev-parse --short HEAD): ${configs[*]}" >> "$result"
 survey_one() {
   local name=$1 out=$2 result=$3 start secs warnings
   start=$(date +%s)
-  ./build/ganforge train --config "configs/$name.toml" --set train.threads=1 --out "$out/$name" --overwrite --quiet
+  ./build/ganforge train --config "configs/$name.toml" --set train.threads=1 --out "$out/$name" --overwrite --quiet ||
+    { echo "$name: run failed or was stopped (exit $?)" >> "$result"; return 0; }
   secs=$(( $(date +%s) - start ))
   warnings=$(python3 -c '
 import json, sys
