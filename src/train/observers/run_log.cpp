@@ -47,7 +47,7 @@ int64_t cut_for_resume(const std::string& path, int64_t count, int64_t step) {
     std::vector<std::string> kept;
     for (const auto& line : lines) {
       const auto j = nlohmann::json::parse(line);
-      if (!j.contains("event") && j.contains("step") && j["step"].get<int64_t>() > step) continue;
+      if (!j.contains("event") && j.contains("step") && j["step"].is_number() && j["step"].get<double>() > step) continue;
       kept.push_back(line);
     }
     lines = std::move(kept);
