@@ -100,8 +100,14 @@ std::vector<uint8_t> gzip_compress(const std::vector<uint8_t>& bytes) {
 
 namespace {
 
-// Write all of `data` to `fd`; false with errno set on failure.
-bool write_all(int fd, const uint8_t* data, size_t size) {
+// Write all of `data` to `fd` (the file at `path`); false with errno set on failure. The test fault
+// "nospace" (core/test_hooks.h) fails here, after half the bytes, as a full disk would.
+bool write_all(int fd, const uint8_t* data, size_t size, const std::string& path) {
+  if (test_hooks::armed("nospace", path)) {
+    write_all(fd, data, size / 2, "");
+    errno = ENOSPC;
+    return false;
+  }
   size_t done = 0;
   while (done < size) {
     const ssize_t n = ::write(fd, data + done, size - done);
@@ -129,16 +135,11 @@ void write_file_atomic(const std::string& path, const std::vector<uint8_t>& byte
     throw WriteError(path + ": " + what + " (" + err + ")");
   };
   if (test_hooks::armed("write", path)) {  // a kill in the middle of the write (tests only)
-    write_all(fd, data.data(), data.size() / 2);
+    write_all(fd, data.data(), data.size() / 2, "");
     ::fsync(fd);
     test_hooks::die();
   }
-  if (test_hooks::armed("nospace", path)) {  // a full disk (tests only)
-    write_all(fd, data.data(), data.size() / 2);
-    errno = ENOSPC;
-    fail("write failed");
-  }
-  if (!write_all(fd, data.data(), data.size())) fail("write failed");
+  if (!write_all(fd, data.data(), data.size(), path)) fail("write failed");
   if (::fsync(fd) != 0) fail("write failed");
   if (::close(fd) != 0) {
     const std::string err = errno_text();
@@ -164,15 +165,7 @@ AppendFile::~AppendFile() {
 void AppendFile::write_line(const std::string& line) {
   const std::string text = line + "\n";
   const off_t before = ::lseek(fd_, 0, SEEK_END);
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  bool written = false;
-  if (test_hooks::armed("nospace", path_)) {  // a full disk (tests only)
-    write_all(fd_, bytes, text.size() / 2);
-    errno = ENOSPC;
-  } else {
-    written = write_all(fd_, bytes, text.size());
-  }
-  if (!written) {
+  if (!write_all(fd_, reinterpret_cast<const uint8_t*>(text.data()), text.size(), path_)) {
     const std::string err = errno_text();
     // A line cut short would end the file in half a JSON object: cut it off again (if even that fails,
     // the reader of a resumed run drops the broken line).

@@ -64,6 +64,13 @@ bool inflated_crc(const uint8_t* data, uint64_t size, uint32_t& crc, uint64_t& o
   return rc == Z_STREAM_END;
 }
 
+// An entry of an archive: its name, where its (stored or deflated) data lies, its length and zip method.
+struct ZipEntry {
+  std::string name;
+  uint64_t offset, size;
+  uint16_t method;
+};
+
 // The check of zip_problem; the entries (name, data offset, size, method) go to `entries` if it is given.
 std::string scan(const uint8_t* data, size_t size, std::vector<ZipEntry>* entries) {
   const Bytes b(data, size);

@@ -21,12 +21,6 @@ namespace ganforge {
 // every entry (stored or deflated) matches its CRC-32 and size; otherwise what is wrong, e.g.
 // "entry 'archive/data.pkl' fails its CRC-32".
 std::string zip_problem(const uint8_t* data, size_t size);
-// An entry of an archive: its name, where its (stored or deflated) data lies, its length and zip method.
-struct ZipEntry {
-  std::string name;
-  uint64_t offset, size;
-  uint16_t method;
-};
 // zip_problem, then: every code/*.py entry is stored and each of its lines is one that the writer of
 // torch::serialize::OutputArchive produces for a module's attributes; otherwise what is wrong.
 std::string archive_code_problem(const uint8_t* data, size_t size);
