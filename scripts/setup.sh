@@ -10,6 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev                       # LibTorch 1.13.1 (CPU, oneDNN, Gloo)
+  libgloo-dev                        # Gloo headers for c10d's ProcessGroupGloo (multi-process training)
+  iproute2                           # ip netns: the two-machine distributed test
   libopenblas0-openmp libopenblas-dev # OpenBLAS, OpenMP flavour (see below)
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -20,7 +20,7 @@ ninja -C build-asan
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 # Golden and Format1 compare bitwise with values the GCC build recorded; clang contracts a*b+c into FMAs by
 # default (GCC in ISO mode does not), so its floats may differ in the last bits. Step 2 runs them.
-long_runs='^(SeedRun|ShortEvaluator|Health\.|Cas\.|Toys\.|Zoo\.EachConfigFamily|Conditional\.(EachKind|SampleByLabel)|Runs/Golden|Format1)'
+long_runs='^(SeedRun|ShortEvaluator|Health\.|Cas\.|Toys\.|Zoo\.EachConfigFamily|Conditional\.(EachKind|SampleByLabel)|Runs/Golden|Format1|Distributed)'
 (cd build-asan && ctest -j2 --output-on-failure --timeout 600 -E "$long_runs")
 
 bash scripts/build.sh -DGANFORGE_BUILD_TESTS=ON

@@ -1,5 +1,10 @@
 #include "ganforge/app/train.h"
 
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <thread>
+
 #include "ganforge/core/error.h"
 #include "ganforge/io/fs.h"
 #include "ganforge/run/checkpoint_file.h"
@@ -20,46 +25,179 @@ void check_labels(const Config& cfg, const data::Dataset& ds) {
                     std::to_string(ds.labels.max().item<int64_t>()));
 }
 
+void check_team_batch(const Config& cfg, const train::Team& team) {
+  const int64_t n = team.size(), b = cfg.data.batch_size;
+  if (b % n != 0)
+    throw UserError("config: data.batch_size = " + std::to_string(b) + " does not split over " + std::to_string(n) +
+                    " processes (the batch is the whole step's, split evenly: make it a multiple of " +
+                    std::to_string(n) + ")");
+  if ((b / n) % cfg.model.pack != 0)
+    throw UserError("config: data.batch_size / processes = " + std::to_string(b / n) + " is not a multiple of " +
+                    "model.pack = " + std::to_string(cfg.model.pack));
+}
+
+// What every rank must agree on: the resolved config (data.dir aside: each machine has its own path) and
+// the data's size and shape.
+std::string team_fingerprint(Config cfg, const data::Dataset& ds) {
+  cfg.data.dir.clear();
+  std::string shape;
+  for (int64_t d : ds.image_shape()) shape += std::to_string(d) + " ";
+  return to_toml(cfg) + "\n# data: " + std::to_string(ds.size()) + " examples of shape " + shape + "\n";
+}
+
+// The first line where two texts differ, as "`a` vs `b`".
+std::string first_difference(const std::string& a, const std::string& b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  auto line_at = [i](const std::string& s) {
+    const size_t from = s.rfind('\n', i == 0 ? 0 : i - 1), to = s.find('\n', i);
+    return s.substr(from == std::string::npos ? 0 : from + 1, to == std::string::npos ? std::string::npos : to - from - 1);
+  };
+  const size_t section = b.rfind("\n[", i);
+  const std::string where = section == std::string::npos ? "" : b.substr(section + 1, b.find('\n', section + 1) - section - 1) + " ";
+  return where + "`" + line_at(b) + "` here, `" + line_at(a) + "` on rank 0";
+}
+
+// Every rank prepared its state (or failed to): agree that all did and that they train the same thing, or
+// stop every rank with the reason.
+void agree_on_start(train::Team& team, const std::string& fingerprint, std::exception_ptr failure) {
+  const std::string rank0 = team.broadcast_bytes(failure ? "" : fingerprint);
+  int64_t status = 0;  // 0 ready, 1 failed, 2 a config that differs from rank 0's
+  if (failure) status = 1;
+  else if (!rank0.empty() && rank0 != fingerprint) status = 2;
+  const torch::Tensor all = team.allgather(torch::tensor({status}, torch::kInt64));
+  if (failure) std::rethrow_exception(failure);
+  if (status == 2)
+    throw UserError("rank " + std::to_string(team.rank()) + "'s resolved config differs from rank 0's: " +
+                    first_difference(rank0, fingerprint) + " (every rank must train the same config; only data.dir may differ)");
+  for (int64_t r = 0; r < all.size(0); ++r)
+    if (all[r][0].item<int64_t>() != 0)
+      throw UserError("rank " + std::to_string(r) + " could not start (its own error says why); stopping rank " +
+                      std::to_string(team.rank()));
+}
+
+bool same_config(const run::Layout& run, const Config& cfg) {
+  try {
+    const auto bytes = fs::read_file_bytes(run.config());
+    return std::string(bytes.begin(), bytes.end()) == to_toml(cfg);
+  } catch (const UserError&) {
+    return false;
+  }
+}
+
+// Rank 0 (or the only process) decides whether this is a new run or a resumed one, and creates or claims
+// the run directory; the other ranks learn the decision. Returns whether the run resumes.
+bool claim_run_directory(const Config& cfg, const TrainOptions& opts, const run::Layout& run) {
+  const bool writer = !opts.team || opts.team->rank() == 0;
+  std::string decision;
+  if (writer) {
+    try {
+      bool resume = opts.resume;
+      bool overwrite = opts.overwrite;
+      // The launcher restarted the group after a failure: this run directory, written by an earlier
+      // attempt of the same launch (the same resolved config), continues from its newest checkpoint.
+      if (opts.elastic_restart && !resume && run.is_run() && same_config(run, cfg)) {
+        resume = !run.checkpoints().empty();
+        overwrite = !resume;  // killed before its first checkpoint: nothing to keep but the config
+      }
+      if (!resume) run.create(overwrite);
+      decision = resume ? "resume" : "new";
+    } catch (const std::exception& e) {
+      if (opts.team) opts.team->broadcast_bytes("E" + std::string(e.what()));
+      throw;
+    }
+  }
+  if (opts.team) decision = opts.team->broadcast_bytes(decision);
+  if (decision.empty() || decision[0] == 'E')
+    throw UserError("rank 0 could not start the run: " + (decision.empty() ? std::string() : decision.substr(1)));
+  return decision == "resume";
+}
+
+int threads_for(const Config& cfg, const TrainOptions& opts) {
+  if (cfg.train.deterministic) return 1;
+  if (cfg.train.threads > 0 || !opts.team) return static_cast<int>(cfg.train.threads);
+  // Processes that share this machine share its cores.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, opts.local_processes));
+}
+
 }  // namespace
 
 train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   validate(cfg);
   if (cfg.train.device != "cpu" && !torch::cuda::is_available())
     throw UserError("train.device = '" + cfg.train.device + "' but this LibTorch build sees no CUDA device");
+  if (opts.team) check_team_batch(cfg, *opts.team);
+  const bool writer = !opts.team || opts.team->rank() == 0;
+  FILE* console = writer ? opts.console : nullptr;  // the other ranks speak only of errors
   if (cfg.train.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
-  say(opts.console, runtime::summary(runtime::configure(cfg.train.deterministic ? 1 : static_cast<int>(cfg.train.threads))));
+  say(console, runtime::summary(runtime::configure(threads_for(cfg, opts))));
 
-  const data::Dataset ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
-  train::TrainState s = train::make_state(cfg, ds.image_shape(), ds.size());
-  check_labels(cfg, ds);  // before anything is written: bad input creates nothing
-  const run::Layout run(opts.run_dir);
-  if (opts.resume) {
-    const std::string from = run::newest_usable_checkpoint(run, opts.console);
-    run.remove_partial_writes();
-    run.mark();
-    train::load_state(from, s);
-    say(opts.console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
-  } else {
-    run.create(opts.overwrite);
+  // Bad input creates nothing: data, models and labels are checked before the run directory is touched.
+  std::optional<data::Dataset> ds;
+  train::TrainState s;
+  std::exception_ptr failure;
+  try {
+    ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
+    s = train::make_state(cfg, ds->image_shape(), ds->size());
+    check_labels(cfg, *ds);
+  } catch (...) {
+    failure = std::current_exception();
   }
-  fs::write_text_atomic(run.config(), to_toml(cfg));
+  if (opts.team) agree_on_start(*opts.team, ds ? team_fingerprint(cfg, *ds) : "", failure);
+  else if (failure) std::rethrow_exception(failure);
+  s.team = opts.team;
+
+  const run::Layout run(opts.run_dir);
+  const bool resumed = claim_run_directory(cfg, opts, run);
+  if (resumed) {
+    const std::string from = train::load_shared(s, [&] {
+      const std::string newest = run::newest_usable_checkpoint(run, console);
+      run.remove_partial_writes();
+      run.mark();
+      return newest;
+    });
+    say(console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
+    const int64_t world = opts.team ? opts.team->size() : 1;
+    if (s.checkpoint_world != world)
+      say(console, "warning: this run was trained by " + std::to_string(s.checkpoint_world) + " process(es) and goes on with " +
+                       std::to_string(world) + ": the data order and noise are unchanged; dropout draws and BatchNorm's " +
+                       "per-process batch statistics differ, so it will not repeat a run of the old size bitwise");
+  } else {
+    train::start_team(s);
+  }
+  if (writer) fs::write_text_atomic(run.config(), to_toml(cfg));
   const losses::Objective objective(cfg.loss);
   const int64_t steps = train::total_steps(cfg, s.sampler->batches_per_epoch());
-  say(opts.console, "train: " + cfg.name + ": " + ds.name + " " + std::to_string(ds.size()) + " images, G " +
-                        std::to_string(models::count_parameters(*s.g)) + " params, D " +
-                        std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
-                        " steps of batch " + std::to_string(cfg.data.batch_size) + " -> " + opts.run_dir);
+  const std::string where =
+      opts.team ? " on " + std::to_string(opts.team->size()) + " processes (" +
+                      std::to_string(cfg.data.batch_size / opts.team->size()) + " per process)"
+                : "";
+  say(console, "train: " + cfg.name + ": " + ds->name + " " + std::to_string(ds->size()) + " images, G " +
+                   std::to_string(models::count_parameters(*s.g)) + " params, D " +
+                   std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
+                   " steps of batch " + std::to_string(cfg.data.batch_size) + where + " -> " + opts.run_dir);
 
-  train::Session session(s, ds, objective, steps, opts.resume);
+  train::Session session(s, *ds, objective, steps, resumed);
   session.poison_steps.insert(opts.inject_nonfinite_at.begin(), opts.inject_nonfinite_at.end());
-  session.add(train::divergence_guard(run, opts.console));
+  // Every rank watches the health (the decisions are the same everywhere) and takes part in checkpoints;
+  // only rank 0 writes.
+  session.add(train::divergence_guard(run, console));
   session.add(train::saturation_monitor());
-  if (opts.console) session.add(train::progress(opts.console, opts.run_dir));
-  session.add(train::run_log(run));
-  session.add(train::sample_grids(run));
-  if (cfg.train.eval_every > 0) session.add(train::periodic_eval(run, opts.console));
-  session.add(train::checkpoints(run));
-  return session.run();
+  if (console) session.add(train::progress(console, opts.run_dir));
+  if (writer) {
+    session.add(train::run_log(run));
+    session.add(train::sample_grids(run));
+    if (cfg.train.eval_every > 0) session.add(train::periodic_eval(run, console));
+  }
+  session.add(train::checkpoints(run, writer));
+  const train::TrainResult result = session.run();
+  if (opts.team && result.seconds > 0)
+    say(console, "train: " + std::to_string(opts.team->size()) + " processes: rank 0 spent " +
+                     std::to_string(static_cast<int>(100 * opts.team->communication_seconds() / result.seconds + 0.5)) +
+                     "% of its training time in collectives (" + std::to_string(opts.team->averaged_values() * 4 / (1 << 20)) +
+                     " MiB averaged)");
+  return result;
 }
 
 }  // namespace ganforge::app

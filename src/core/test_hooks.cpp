@@ -13,10 +13,20 @@ struct Spec {
   int64_t nth = 1;  // write:SUFFIX@N, nospace:SUFFIX@N: the Nth write of such a file
 };
 
+// A distributed launch: the fault is for one rank (GANFORGE_TEST_FAULT_RANK, default every rank) and for
+// the launcher's first attempt only, so that the restarted group runs to the end.
+bool this_process_is_faulted() {
+  const char* want = std::getenv("GANFORGE_TEST_FAULT_RANK");
+  const char* rank = std::getenv("RANK");
+  if (want && (!rank || std::string(want) != rank)) return false;
+  const char* restart = std::getenv("TORCHELASTIC_RESTART_COUNT");
+  return !restart || std::string(restart) == "0";
+}
+
 const Spec& spec() {
   static const Spec s = [] {
     const char* v = std::getenv("GANFORGE_TEST_FAULT");
-    if (!v) return Spec{};
+    if (!v || !this_process_is_faulted()) return Spec{};
     const std::string text(v);
     const size_t colon = text.find(':');
     if (colon == std::string::npos) return Spec{};

@@ -19,8 +19,8 @@ PhaseLoss Objective::discriminator(Players& p, const PhaseBatch& b) const {
     fake = p.g->generate(b.z, b.y_fake);
   }
   // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
-  const torch::Tensor real_in = augment::random_apply(p.augment_ops, b.real, p.augment);
-  fake = augment::random_apply(p.augment_ops, fake, p.augment);
+  const torch::Tensor real_in = augment::random_apply(p.augment_ops, b.real, p.augment, p.shard);
+  fake = augment::random_apply(p.augment_ops, fake, p.augment, p.shard);
   const models::Judgement real_j = p.d->judge(real_in, b.y_real);
   const models::Judgement fake_j = p.d->judge(fake, b.y_fake);
   PhaseLoss out{adversarial_->d_loss(real_j.logits, fake_j.logits), {}, real_j.logits, fake_j.logits};
@@ -30,7 +30,7 @@ PhaseLoss Objective::discriminator(Players& p, const PhaseBatch& b) const {
                                         torch::nn::functional::cross_entropy(fake_j.class_logits, b.y_fake));
   const Critic critic = [&](const torch::Tensor& x) { return p.d->judge(x, b.y_real).logits; };
   if (gp_weight_ > 0) {
-    const torch::Tensor e = torch::rand({b.real.size(0)}, p.noise).to(b.real.device());
+    const torch::Tensor e = p.shard.own(torch::rand({p.shard.whole(b.real.size(0))}, p.noise)).to(b.real.device());
     out.penalty = gp_weight_ * gradient_penalty(critic, real_in, fake, e);
   }
   // Lazy R1 (Karras et al. 2020, sec. 4.1): every r1_every-th update, weighted r1_every times as much.
@@ -50,7 +50,7 @@ void Objective::after_discriminator_update(models::DiscriminatorImpl& d) const {
 }
 
 PhaseLoss Objective::generator(Players& p, const PhaseBatch& b) const {
-  const torch::Tensor fake = augment::random_apply(p.augment_ops, p.g->generate(b.z, b.y_fake), p.augment);
+  const torch::Tensor fake = augment::random_apply(p.augment_ops, p.g->generate(b.z, b.y_fake), p.augment, p.shard);
   const models::Judgement j = p.d->judge(fake, b.y_fake);
   PhaseLoss out{adversarial_->g_loss(j.logits), {}, {}, j.logits};
   if (j.class_logits.defined())  // ACGAN: G wants its fakes recognised as the class asked for

@@ -18,8 +18,8 @@ int64_t rounded(double v) { return static_cast<int64_t>(v + 0.5); }
 
 }  // namespace
 
-Draws draw(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen) {
-  const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
+Draws draw(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen, Shard shard) {
+  const int64_t b = shard.whole(x.size(0)), h = x.size(2), w = x.size(3);
   Draws d;
   if (has(ops, "color")) {
     d.brightness = torch::rand({b}, gen);
@@ -36,6 +36,9 @@ Draws draw(const std::vector<std::string>& ops, const torch::Tensor& x, at::Gene
     d.cut_x = torch::randint(0, h + (1 - cx % 2), {b}, gen, torch::kInt64);
     d.cut_y = torch::randint(0, w + (1 - cy % 2), {b}, gen, torch::kInt64);
   }
+  if (shard.count > 1)
+    for (torch::Tensor* t : {&d.brightness, &d.saturation, &d.contrast, &d.shift_x, &d.shift_y, &d.cut_x, &d.cut_y})
+      if (t->defined()) *t = shard.own(*t);
   return d;
 }
 
@@ -72,8 +75,9 @@ torch::Tensor apply(const std::vector<std::string>& ops, const torch::Tensor& x_
   return x;
 }
 
-torch::Tensor random_apply(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen) {
-  return ops.empty() ? x : apply(ops, x, draw(ops, x, gen));
+torch::Tensor random_apply(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen,
+                           Shard shard) {
+  return ops.empty() ? x : apply(ops, x, draw(ops, x, gen, shard));
 }
 
 }  // namespace ganforge::augment

@@ -84,21 +84,30 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw UserError(path + ": is a directory, not a checkpoint file");
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": checkpoint not found");
-  const std::vector<uint8_t> bytes = fs::read_file_bytes(path);
+  bytes_ = fs::read_file_bytes(path);
   if (std::filesystem::exists(Layout::sidecar(path), ec)) {
     // One line, or two while a replacement is under way (CheckpointWriter::commit): either may match.
     const auto sidecar = fs::read_file_bytes(Layout::sidecar(path));
-    const std::string lines(sidecar.begin(), sidecar.end()), want = checksum_line(bytes.data(), bytes.size());
+    const std::string lines(sidecar.begin(), sidecar.end()), want = checksum_line(bytes_.data(), bytes_.size());
     if (lines.substr(0, want.size()) != want && lines.find("\n" + want) == std::string::npos)
       throw UserError(path + ": checksum mismatch (the file is corrupt or truncated)");
   }
+  open();
+}
+
+CheckpointReader::CheckpointReader(const std::string& name, std::vector<uint8_t> bytes)
+    : path_(name), bytes_(std::move(bytes)) {
+  open();
+}
+
+void CheckpointReader::open() {
   guarded("corrupt or unreadable checkpoint", [&] {
-    load_archive(ar_, bytes, path, "corrupt or unreadable checkpoint");
+    load_archive(ar_, bytes_, path_, "corrupt or unreadable checkpoint");
     c10::IValue format;
     if (ar_.try_read("format", format) && format.isString())
       for (int v = 1; v <= kCheckpointVersion; ++v)
         if (format.toStringRef() == kFormats[v]) version_ = v;
-    if (version_ == 0) throw UserError(path + ": not a ganforge checkpoint (format tag missing)");
+    if (version_ == 0) throw UserError(path_ + ": not a ganforge checkpoint (format tag missing)");
   });
 }
 

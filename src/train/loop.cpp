@@ -26,7 +26,37 @@ class Frozen {
   torch::nn::Module& m_;
 };
 
-losses::Players players(TrainState& s) { return {s.g, s.d, s.noise_gen, s.augment_gen, s.augment_ops}; }
+losses::Players players(TrainState& s) { return {s.g, s.d, s.noise_gen, s.augment_gen, s.augment_ops, s.shard()}; }
+
+// A data-parallel step's exchange: `net`'s gradients, `extra` tensors (float32) and `stats` averaged over the
+// ranks in one call (one allreduce per bucket), with this rank's stop request riding along as the last
+// value; afterwards state.stop_agreed says whether any rank asked to stop. A NaN on any rank reaches all.
+void exchange(TrainState& s, torch::nn::Module& net, std::vector<double>& stats, std::vector<torch::Tensor> extra = {}) {
+  std::vector<torch::Tensor> ts;
+  for (auto& p : net.parameters()) {
+    if (!p.requires_grad()) continue;
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    ts.push_back(p.grad());
+  }
+  for (auto& t : extra) ts.push_back(t);
+  std::vector<float> values(stats.begin(), stats.end());
+  values.push_back(stop_requested() ? 1.0f : 0.0f);
+  torch::Tensor st = torch::tensor(values, torch::kFloat32);
+  ts.push_back(st);
+  s.team->average(ts);
+  for (size_t i = 0; i < stats.size(); ++i) stats[i] = st[static_cast<int64_t>(i)].item<double>();
+  s.stop_agreed = s.stop_agreed || st[static_cast<int64_t>(stats.size())].item<float>() > 0;
+}
+
+// The float buffers of G and D (BatchNorm's running statistics, spectral norm's vectors): each rank
+// normalizes with its own batch's statistics; the running ones are averaged at the end of every step.
+std::vector<torch::Tensor> float_buffers(TrainState& s) {
+  std::vector<torch::Tensor> out;
+  for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(s.g.get()), static_cast<torch::nn::Module*>(s.d.get())})
+    for (auto& b : m->buffers())
+      if (b.scalar_type() == torch::kFloat32) out.push_back(b);
+  return out;
+}
 
 // train.d_steps discriminator phases on fresh real batches and fresh fakes, then one generator phase. A
 // NaN/Inf loss or gradient skips the rest of the step (no optimizer step is taken with it).
@@ -34,14 +64,17 @@ StepReport train_step(Session& session) {
   TrainState& s = session.state;
   const Config& cfg = s.cfg;
   const torch::Device device(cfg.train.device);
-  const int64_t batch = cfg.data.batch_size;
+  const int64_t batch = cfg.data.batch_size;  // the whole batch: every rank draws for all of it (team.h)
+  const Shard shard = s.shard();
   const bool conditional = !cfg.model.conditional.empty();
-  auto fake_labels = [&] { return torch::randint(0, cfg.model.classes, {batch}, s.noise_gen, torch::kInt64).to(device); };
+  auto fake_labels = [&] {
+    return shard.own(torch::randint(0, cfg.model.classes, {batch}, s.noise_gen, torch::kInt64)).to(device);
+  };
   StepReport r;
   for (int64_t k = 0; k < cfg.train.d_steps && r.finite; ++k) {
-    const torch::Tensor idx = s.sampler->next();
+    const torch::Tensor idx = shard.own(s.sampler->next());
     const torch::Tensor real = session.data.batch(idx).to(device);  // [B, C, H, W] in [-1, 1], or [B, 2]
-    const torch::Tensor z = models::sample_noise(cfg.model, batch, s.noise_gen).to(device);
+    const torch::Tensor z = shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
     // Conditional: the reals' labels, and uniformly drawn classes for the fakes.
     const torch::Tensor y_real = conditional ? session.data.labels.index_select(0, idx).to(device) : torch::Tensor();
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
@@ -55,7 +88,7 @@ StepReport train_step(Session& session) {
     ++r.sums.d_count;
   }
   if (r.finite) {
-    const torch::Tensor z = models::sample_noise(cfg.model, batch, s.noise_gen).to(device);
+    const torch::Tensor z = shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
     const PhaseStats g = generator_phase(s, session.objective, {{}, z, {}, y_fake});
     r.finite = g.finite;
@@ -82,17 +115,24 @@ PhaseStats discriminator_phase(TrainState& s, const losses::Objective& obj, cons
   optim::clear_grads(*s.opt_d);
   l.loss.backward();
   PhaseStats r;
-  r.loss = l.loss.item<double>();
+  {
+    torch::NoGradGuard no_grad;  // what is reported (from this update's outputs)
+    r.loss = l.loss.item<double>();
+    if (l.penalty.defined()) r.penalty = l.penalty.item<double>();
+    r.d_real = obj.mean_score(l.real_out);
+    r.d_fake = obj.mean_score(l.fake_out);
+    r.d_acc = obj.accuracy(l.real_out, l.fake_out);
+  }
+  if (s.team) {
+    std::vector<double> stats = {r.loss, r.penalty, r.d_real, r.d_fake, r.d_acc};
+    exchange(s, *s.d, stats);
+    r.loss = stats[0], r.penalty = stats[1], r.d_real = stats[2], r.d_fake = stats[3], r.d_acc = stats[4];
+  }
   r.finite = std::isfinite(r.loss) && optim::gradients_finite(s.d->parameters());
   if (!r.finite) return r;
   s.opt_d->step();
   ++s.d_updates;
   obj.after_discriminator_update(*s.d);
-  torch::NoGradGuard no_grad;
-  if (l.penalty.defined()) r.penalty = l.penalty.item<double>();
-  r.d_real = obj.mean_score(l.real_out);
-  r.d_fake = obj.mean_score(l.fake_out);
-  r.d_acc = obj.accuracy(l.real_out, l.fake_out);
   return r;
 }
 
@@ -105,11 +145,19 @@ PhaseStats generator_phase(TrainState& s, const losses::Objective& obj, const lo
     optim::clear_grads(*s.opt_g);
     l.loss.backward();
     r.loss = l.loss.item<double>();
+    if (s.team) {  // the step's last exchange also averages the running statistics
+      std::vector<double> stats = {r.loss};
+      exchange(s, *s.g, stats, float_buffers(s));
+      r.loss = stats[0];
+    }
   }
   r.finite = std::isfinite(r.loss) && optim::gradients_finite(s.g->parameters());
   if (!r.finite) return r;
   s.opt_g->step();
-  if (s.g_ema) models::ema_update(*s.g_ema, *s.g, models::ema_beta(s.cfg.train.ema_half_life_kimg, b.z.size(0)));
+  if (s.g_ema) {  // beta from the whole batch: the same on every rank, and as one process has it
+    const double beta = models::ema_beta(s.cfg.train.ema_half_life_kimg, s.shard().whole(b.z.size(0)));
+    models::ema_update(*s.g_ema, *s.g, beta);
+  }
   return r;
 }
 
@@ -128,14 +176,16 @@ void Session::checkpoint_written(const std::string& path) {
   for (auto& o : observers_) o->on_checkpoint(*this, path);
 }
 
-void Session::rewind(const std::string& checkpoint) {
+std::string Session::rewind(const std::function<std::string()>& pick) {
   const int64_t from = state.step;
-  load_state(checkpoint, state);
+  const std::string path = load_shared(state, pick);
   for (auto& o : observers_) o->on_rollback(*this, from);
   abandoned_ = true;
+  return path;
 }
 
-bool Session::stop_requested() const { return train::stop_requested(); }
+// A data-parallel run stops where every rank agreed to (the flag rides in each step's exchange).
+bool Session::stop_requested() const { return state.team ? state.stop_agreed : train::stop_requested(); }
 
 TrainResult Session::run() {
   for (auto& o : observers_) o->on_start(*this);
@@ -152,6 +202,10 @@ TrainResult Session::run() {
       if (abandoned_) break;
     }
     test_hooks::kill_point("step", state.step);
+    if (test_hooks::armed("diverge", std::to_string(state.step))) {
+      torch::NoGradGuard no_grad;
+      state.d->parameters()[0].view(-1)[0].add_(1e-3);
+    }
   }
   result.steps = state.step;
   result.seconds = since_t0();

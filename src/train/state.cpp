@@ -21,7 +21,104 @@ void set_generator_state(at::Generator& gen, const torch::Tensor& state) {
   gen.set_state(state);
 }
 
+// Rank R > 0 of a data-parallel run: its own global generator, from the checkpoint when it was written by a
+// run of the same world size, else a fresh stream (the run's world size changed: dropout draws differ).
+void restore_rank_stream(run::CheckpointReader& r, TrainState& s) {
+  s.checkpoint_world = r.has("world_size") ? r.integer("world_size") : 1;
+  if (!s.team || s.team->rank() == 0) return;
+  torch::Tensor ranks;
+  at::Generator global = at::detail::getDefaultCPUGenerator();
+  if (s.checkpoint_world == s.team->size() && r.try_tensor("rng_global_ranks", ranks)) {
+    set_generator_state(global, ranks[s.team->rank()].contiguous());
+  } else {
+    std::lock_guard<std::mutex> lock(global.mutex());
+    global.set_current_seed(Seeds::rank_global(s.cfg.train.seed, s.team->rank()) + static_cast<uint64_t>(s.step));
+  }
+}
+
+// Parameters and buffers of G, D and the EMA G, in a fixed order.
+std::vector<torch::Tensor> tensors_of(TrainState& s, bool parameters, bool buffers) {
+  std::vector<torch::Tensor> out;
+  for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(s.g.get()), static_cast<torch::nn::Module*>(s.d.get()),
+                               static_cast<torch::nn::Module*>(s.g_ema ? s.g_ema.get() : nullptr)}) {
+    if (m == nullptr) continue;
+    if (parameters)
+      for (auto& p : m->parameters()) out.push_back(p);
+    if (buffers)
+      for (auto& b : m->buffers()) out.push_back(b);
+  }
+  return out;
+}
+
+// FNV-1a over the bytes of every parameter of `m`: equal on two ranks iff (barring collisions) the
+// parameters are bitwise equal.
+int64_t fingerprint(torch::nn::Module& m) {
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& p : m.parameters()) {
+    const torch::Tensor c = p.detach().contiguous();
+    const auto* bytes = static_cast<const unsigned char*>(c.data_ptr());
+    for (size_t i = 0, n = c.nbytes(); i < n; ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  }
+  return static_cast<int64_t>(h);
+}
+
 }  // namespace
+
+void start_team(TrainState& s) {
+  if (!s.team) return;
+  torch::NoGradGuard no_grad;
+  s.team->broadcast(tensors_of(s, true, true));
+  if (s.team->rank() > 0) {
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(global.mutex());
+    global.set_current_seed(Seeds::rank_global(s.cfg.train.seed, s.team->rank()));
+  }
+}
+
+void sync_for_checkpoint(TrainState& s) {
+  if (!s.team) return;
+  std::vector<std::pair<const char*, torch::nn::Module*>> nets = {{"G", s.g.get()}, {"D", s.d.get()}};
+  if (s.g_ema) nets.emplace_back("EMA G", s.g_ema.get());
+  std::vector<int64_t> mine;
+  for (auto& [name, m] : nets) mine.push_back(fingerprint(*m));
+  const torch::Tensor all = s.team->allgather(torch::tensor(mine, torch::kInt64));
+  for (int64_t r = 1; r < all.size(0); ++r)
+    for (size_t k = 0; k < nets.size(); ++k)
+      if (all[r][static_cast<int64_t>(k)].item<int64_t>() != all[0][static_cast<int64_t>(k)].item<int64_t>())
+        throw TeamError("rank " + std::to_string(r) + "'s parameters of " + nets[k].first + " differ from rank 0's at step " +
+                        std::to_string(s.step) + ": the ranks diverged (different hardware or library builds?); " +
+                        "no checkpoint written");
+  torch::NoGradGuard no_grad;
+  s.team->broadcast(tensors_of(s, false, true));
+  s.rank_rng = s.team->allgather(generator_state(at::detail::getDefaultCPUGenerator()));
+}
+
+std::string load_shared(TrainState& s, const std::function<std::string()>& pick) {
+  if (!s.team) {
+    const std::string path = pick();
+    load_state(path, s);
+    return path;
+  }
+  // The packet: "R" PATH "\n" BYTES, or "E" MESSAGE when rank 0 could not read one.
+  std::string packet;
+  if (s.team->rank() == 0) {
+    try {
+      const std::string path = pick();
+      run::CheckpointReader r(path);
+      packet = "R" + path + "\n" + std::string(r.bytes().begin(), r.bytes().end());
+    } catch (const std::exception& e) {
+      s.team->broadcast_bytes("E" + std::string(e.what()));
+      throw;
+    }
+  }
+  packet = s.team->broadcast_bytes(packet);
+  if (packet.empty() || packet[0] != 'R') throw UserError("rank 0 could not read a checkpoint: " + packet.substr(1));
+  const size_t eol = packet.find('\n');
+  const std::string path = packet.substr(1, eol - 1);
+  run::CheckpointReader r(path, std::vector<uint8_t>(packet.begin() + static_cast<std::ptrdiff_t>(eol) + 1, packet.end()));
+  load_state(r, s);
+  return path;
+}
 
 TrainState make_state(const Config& cfg, const std::vector<int64_t>& image_shape, int64_t n_train) {
   const Seeds seeds = Seeds::of(cfg.train.seed);
@@ -82,6 +179,10 @@ void save_state(const std::string& path, const TrainState& s) {
   w.put("rng_noise", generator_state(s.noise_gen));
   w.put("rng_augment", generator_state(s.augment_gen));
   w.put("rng_global", generator_state(at::detail::getDefaultCPUGenerator()));
+  if (s.team && s.team->size() > 1) {  // written by rank 0 after sync_for_checkpoint
+    w.put("world_size", static_cast<int64_t>(s.team->size()));
+    w.put("rng_global_ranks", s.rank_rng);
+  }
   const LogMeter& m = s.meter;
   w.put("meter", torch::tensor({m.loss_d, m.loss_g, m.d_real, m.d_fake, m.d_acc, static_cast<double>(m.d_count),
                                 static_cast<double>(m.g_count), m.penalty},
@@ -100,6 +201,11 @@ void save_state(const std::string& path, const TrainState& s) {
 
 void load_state(const std::string& path, TrainState& s) {
   run::CheckpointReader r(path);
+  load_state(r, s);
+}
+
+void load_state(run::CheckpointReader& r, TrainState& s) {
+  const std::string& path = r.path();
   r.module("generator", *s.g);
   if (s.g_ema) r.module("generator_ema", *s.g_ema);
   r.module("discriminator", *s.d);
@@ -115,6 +221,7 @@ void load_state(const std::string& path, TrainState& s) {
     if (r.try_tensor("rng_augment", augment_state)) set_generator_state(s.augment_gen, augment_state);
     at::Generator global = at::detail::getDefaultCPUGenerator();
     set_generator_state(global, r.tensor("rng_global"));
+    restore_rank_stream(r, s);
     const torch::Tensor meter = r.tensor("meter");
     // 7 values in version-1 files written before penalties were logged, 8 since.
     if ((meter.numel() != 7 && meter.numel() != 8) || meter.scalar_type() != torch::kFloat64)

@@ -1,7 +1,11 @@
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <pthread.h>
 #include <thread>
 #include <unistd.h>
@@ -10,6 +14,9 @@
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
 #include "ganforge/app/train.h"
+#include "ganforge/dist/launch.h"
+#include "ganforge/dist/team.h"
+#include "ganforge/io/fs.h"
 #include "ganforge/run/layout.h"
 
 namespace ganforge::cli {
@@ -42,6 +49,55 @@ void install_stop_handlers() {
   }).detach();
 }
 
+// `--nproc N`: hand this command line (without --nproc) to the standard launcher, which starts N copies of
+// it on this machine. Replaces this process; returns only by throwing.
+[[noreturn]] void run_launcher(int nproc, int max_restarts) {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> argv;
+  for (size_t i = 0; i < raw.size();) {
+    const size_t end = raw.find('\0', i);
+    argv.push_back(raw.substr(i, end - i));
+    i = end == std::string::npos ? raw.size() : end + 1;
+  }
+  const auto sub = std::find(argv.begin(), argv.end(), "train");
+  const std::vector<std::string> args(sub == argv.end() ? argv.end() : sub + 1, argv.end());
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const auto cmd = dist::torchrun_argv(nproc, max_restarts, self,
+                                       dist::without_option(dist::without_option(args, "--nproc"), "--max-restarts"));
+  std::vector<char*> c_argv;
+  for (const auto& a : cmd) c_argv.push_back(const_cast<char*>(a.c_str()));
+  c_argv.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execvp(c_argv[0], c_argv.data());
+  throw UserError("train --nproc: could not run torchrun (" + std::string(std::strerror(errno)) +
+                  "); it comes with Debian's python3-torch");
+}
+
+// The resolved config of `--resume DIR`. In a distributed launch rank 0 reads DIR/config.toml and hands it to
+// the other ranks: on other machines DIR need not exist.
+Config resume_config(const std::string& dir, train::Team* team) {
+  const run::Layout run(dir);
+  if (!team) {
+    if (!run.is_run()) throw UserError(dir + ": not a ganforge run directory (no ganforge-run.json or config.toml) to resume");
+    return load_config(run.config());
+  }
+  std::string text;
+  if (team->rank() == 0) {
+    if (run.is_run()) {
+      const auto bytes = fs::read_file_bytes(run.config());
+      text.assign(bytes.begin(), bytes.end());
+    }
+    if (text.empty()) {
+      team->broadcast_bytes("");  // the other ranks stop too
+      throw UserError(dir + ": not a ganforge run directory (no ganforge-run.json or config.toml) to resume");
+    }
+  }
+  text = team->broadcast_bytes(text);
+  if (text.empty()) throw UserError("rank 0 found no run to resume in " + dir);
+  return parse_config(text, run.config());
+}
+
 }  // namespace
 
 void add_train(CLI::App& app) {
@@ -49,6 +105,8 @@ void add_train(CLI::App& app) {
     std::string config, out, data, device, resume;
     std::vector<std::string> set;
     int64_t seed = -1;
+    int nproc = 0, max_restarts = 0;
+    double dist_timeout = 600, bucket_mb = 25;
     bool overwrite = false, list_keys = false, quiet = false, deterministic = false;
   };
   auto args = std::make_shared<Args>();
@@ -68,6 +126,22 @@ void add_train(CLI::App& app) {
       ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing run directory (one that holds a ganforge run)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_option("--nproc", args->nproc,
+                  "train on N processes of this machine: runs the standard launcher (torchrun --standalone) "
+                  "for you")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-restarts", args->max_restarts,
+                  "with --nproc: restart the processes up to K times after one fails; each restart resumes from "
+                  "the newest checkpoint")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--dist-timeout", args->dist_timeout,
+                  "distributed runs: seconds to wait for the other ranks, at the start and in each exchange "
+                  "(default 600)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--dist-bucket-mb", args->bucket_mb,
+                  "distributed runs: gradients are averaged in buckets of up to this many MiB, one allreduce "
+                  "each (default 25; 0: one allreduce per tensor)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--list-keys", args->list_keys, "list every config key with its type and meaning, then exit");
   cmd->callback([args]() {
     if (args->list_keys) {
@@ -79,10 +153,17 @@ void add_train(CLI::App& app) {
       throw UserError("train: --resume DIR takes the config from DIR/config.toml; drop --config/--out/--overwrite");
     if (args->config.empty() && args->resume.empty())
       throw UserError("train: --config FILE is required (see configs/), or --resume RUN_DIR");
-    const run::Layout resumed(args->resume);
-    if (!args->resume.empty() && !resumed.is_run())
-      throw UserError(args->resume + ": not a ganforge run directory (no ganforge-run.json or config.toml) to resume");
-    Config cfg = load_config(args->resume.empty() ? args->config : resumed.config());
+    const auto launch = dist::launch_from_env();
+    if (args->max_restarts > 0 && args->nproc == 0)
+      throw UserError("train: --max-restarts goes with --nproc (under torchrun, give torchrun --max_restarts)");
+    if (args->nproc > 0) {
+      if (launch) throw UserError("train: --nproc starts the launcher, but this process was started by one (RANK is set): drop --nproc");
+      run_launcher(args->nproc, args->max_restarts);
+    }
+    // A distributed launch joins its ranks first: everything after is done together.
+    std::shared_ptr<train::Team> team;
+    if (launch && launch->distributed()) team = dist::join(*launch, {args->dist_timeout, args->bucket_mb});
+    Config cfg = args->resume.empty() ? load_config(args->config) : resume_config(args->resume, team.get());
     for (const auto& s : args->set) apply_override(cfg, s);
     if (args->seed >= 0) cfg.train.seed = args->seed;
     if (!args->data.empty()) cfg.data.dir = args->data;
@@ -96,6 +177,11 @@ void add_train(CLI::App& app) {
     opts.overwrite = args->overwrite;
     opts.resume = !args->resume.empty();
     opts.console = args->quiet ? nullptr : stderr;
+    opts.team = team;
+    if (launch) {
+      opts.local_processes = launch->local_world;
+      opts.elastic_restart = launch->restart_count > 0;
+    }
     install_stop_handlers();
     try {
       app::train(cfg, opts);

@@ -1,5 +1,6 @@
 // ganforge: train, evaluate and use GANs. Exit codes: 0 ok, 1 internal error (a bug), 2 user error (bad
-// input, flag or config), 3 a file could not be written (disk full, file size limit).
+// input, flag or config), 3 a file could not be written (disk full, file size limit), 4 a distributed run
+// lost a rank or its network, or its ranks diverged.
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : ganforge::kExitUserError;
+  } catch (const ganforge::TeamError& e) {
+    std::fprintf(stderr, "ganforge: error: %s\n", e.what());
+    return ganforge::kExitTeam;
   } catch (const ganforge::WriteError& e) {
     std::fprintf(stderr, "ganforge: error: %s\n", e.what());
     return ganforge::kExitWriteError;

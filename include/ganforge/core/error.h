@@ -14,6 +14,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitUserError = 2;
 constexpr int kExitWriteError = 3;
+constexpr int kExitTeam = 4;  // a distributed run lost a rank or its network, or its ranks diverged
 
 class UserError : public std::runtime_error {
  public:
@@ -24,6 +25,13 @@ class UserError : public std::runtime_error {
 class WriteError : public UserError {
  public:
   using UserError::UserError;
+};
+
+// A data-parallel run failed as a group: a collective failed (another rank died, the network failed) or
+// the ranks' states diverged. Exit kExitTeam.
+class TeamError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace ganforge

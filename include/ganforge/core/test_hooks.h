@@ -7,6 +7,9 @@
 //   write:SUFFIX  halfway through writing a file whose path ends in SUFFIX (the temporary file is left
 //                 half-written, as a kill or power cut would leave it); write:SUFFIX@N at the Nth such write
 //   nospace:SUFFIX[@N]  not a kill: that write fails with ENOSPC after writing half its bytes
+//   diverge:N     not a kill: after step N, nudge one of D's weights (the ranks' consistency check must see it)
+// In a distributed launch GANFORGE_TEST_FAULT_RANK=R limits the fault to rank R, and a group restarted by the
+// launcher (TORCHELASTIC_RESTART_COUNT > 0) has none.
 #pragma once
 
 #include <cstdint>

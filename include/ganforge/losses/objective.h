@@ -15,6 +15,7 @@
 #include "ganforge/core/config_sections.h"
 #include "ganforge/losses/adversarial.h"
 #include "ganforge/models/registry.h"
+#include "ganforge/ops/shard.h"
 
 namespace ganforge::losses {
 
@@ -25,6 +26,7 @@ struct Players {
   at::Generator& noise;    // the run's noise stream: WGAN-GP's mixing weights
   at::Generator& augment;  // DiffAugment's draws
   const std::vector<std::string>& augment_ops;
+  Shard shard;  // a data-parallel run: per-sample draws are made for the whole batch, this slice kept
 };
 
 // One phase's batch.

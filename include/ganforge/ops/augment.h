@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "ganforge/ops/shard.h"
+
 namespace ganforge::augment {
 
 // The random draws behind one call, one entry per image. Exposed so a test can fix them.
@@ -20,12 +22,14 @@ struct Draws {
 };
 
 // Draw for images [B, C, H, W] with `gen` (the run's augmentation stream, checkpointed).
-Draws draw(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen);
+// A data-parallel run draws for the whole batch and keeps its shard's rows (x holds only those).
+Draws draw(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen, Shard shard = {});
 // Apply `ops` in the order color, translation, cutout (as the paper's code) with the given draws.
 // Translation pads with zeros (pixels moved in from outside are 0); cutout sets a square to 0.
 torch::Tensor apply(const std::vector<std::string>& ops, const torch::Tensor& x, const Draws& d);
 // draw, then apply: what training does to each batch D sees. `ops` as from diffaugment_ops (config.h);
 // empty: x itself.
-torch::Tensor random_apply(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen);
+torch::Tensor random_apply(const std::vector<std::string>& ops, const torch::Tensor& x, at::Generator& gen,
+                           Shard shard = {});
 
 }  // namespace ganforge::augment

@@ -18,6 +18,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "ganforge/run/layout.h"
 
@@ -44,7 +45,11 @@ class CheckpointReader {
  public:
   // A missing file, a sidecar that disagrees, a damaged zip or a missing format tag: UserError naming the file.
   explicit CheckpointReader(const std::string& path);
+  // The bytes of a checkpoint already read and checked elsewhere (rank 0 of a data-parallel run hands them
+  // to the other ranks); `name` is the file's, for messages. The zip container and format are checked.
+  CheckpointReader(const std::string& name, std::vector<uint8_t> bytes);
   const std::string& path() const { return path_; }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
   int version() const { return version_; }
   bool has(const std::string& key);
   // A module's parameters and buffers, each checked for shape and dtype against `m` (Module::load replaces
@@ -61,7 +66,9 @@ class CheckpointReader {
 
  private:
   [[noreturn]] void rethrow(const char* problem);
+  void open();
   std::string path_;
+  std::vector<uint8_t> bytes_;
   int version_ = 0;
   torch::serialize::InputArchive ar_;
 };

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -69,8 +70,9 @@ class Session {
   void add(std::unique_ptr<Observer> observer);
   void emit(const nlohmann::json& event);
   void checkpoint_written(const std::string& path);
-  // Load the state from `checkpoint`, tell the observers (on_rollback) and end the current step's dispatch.
-  void rewind(const std::string& checkpoint);
+  // Load the state from the checkpoint `pick` names (run on rank 0 alone in a data-parallel run: state.h's
+  // load_shared), tell the observers (on_rollback) and end the current step's dispatch. Returns its path.
+  std::string rewind(const std::function<std::string()>& pick);
   bool stop_requested() const;
 
   // Run until the budget is spent or a stop is requested; the result says which.

@@ -45,7 +45,8 @@ std::unique_ptr<Observer> periodic_eval(const run::Layout& run, FILE* console);
 
 // RUN/checkpoints/step-N.pt at step 0 of a new run, every train.checkpoint_every steps, at the last step and
 // when a stop is requested; keeps the newest train.keep_checkpoints. A state with non-finite weights is
-// never written (event "checkpoint_refused").
-std::unique_ptr<Observer> checkpoints(const run::Layout& run);
+// never written (event "checkpoint_refused"). In a data-parallel run every rank has it (the ranks' check and
+// streams are gathered at each checkpoint: state.h's sync_for_checkpoint) and only rank 0 is the `writer`.
+std::unique_ptr<Observer> checkpoints(const run::Layout& run, bool writer = true);
 
 }  // namespace ganforge::train

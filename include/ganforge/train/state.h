@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,11 @@
 #include "ganforge/core/config.h"
 #include "ganforge/data/dataset.h"
 #include "ganforge/models/registry.h"
+#include "ganforge/train/team.h"
+
+namespace ganforge::run {
+class CheckpointReader;
+}
 
 namespace ganforge::train {
 
@@ -56,6 +62,12 @@ struct TrainState {
   double lr_scale = 1;    // product of the divergence guard's rollback factors so far
   LogMeter meter;
   WatchState watch;
+  // A data-parallel run (train/team.h); null for one process.
+  std::shared_ptr<Team> team;
+  Shard shard() const { return team ? team->shard() : Shard{}; }
+  bool stop_agreed = false;  // team: a rank asked to stop, as agreed in the step's last exchange
+  torch::Tensor rank_rng;    // team: every rank's global generator state [size, N], gathered for the checkpoint
+  int64_t checkpoint_world = 1;  // processes that trained the checkpoint this state was loaded from
 };
 
 // Build G, D and their optimizers from the config, seeded as Seeds::of(cfg.train.seed) says. `n_train` sizes the
@@ -77,5 +89,17 @@ void save_state(const std::string& path, const TrainState& state);
 // Load into a state built by make_state with the same architecture. A file that is missing, corrupt or
 // from another architecture is a UserError naming the file and the mismatch.
 void load_state(const std::string& path, TrainState& state);
+void load_state(run::CheckpointReader& reader, TrainState& state);
+
+// A new data-parallel run (state.team set): parameters and buffers are broadcast from rank 0, and ranks > 0
+// take their own global generator stream (dropout; Seeds::rank_global). No team: nothing to do.
+void start_team(TrainState& state);
+// Before a checkpoint of a data-parallel run: checks that every rank holds bitwise the same parameters (a
+// TeamError names the first rank and network that differ), copies rank 0's buffers to every rank, and
+// gathers every rank's global generator into state.rank_rng.
+void sync_for_checkpoint(TrainState& state);
+// Load the checkpoint `pick` names (on rank 0: only it reads the run directory) into every rank's state;
+// returns its path. With no team: load_state(pick()).
+std::string load_shared(TrainState& state, const std::function<std::string()>& pick);
 
 }  // namespace ganforge::train

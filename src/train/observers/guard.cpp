@@ -22,8 +22,7 @@ class DivergenceGuard : public Observer {
     if (bad_in_a_row < cfg.train.nonfinite_patience) return;
     const int64_t streak = bad_in_a_row;
     const double scale = s.state.lr_scale * cfg.train.rollback_lr_factor;
-    const std::string from = run::newest_usable_checkpoint(run_, console_);
-    s.rewind(from);
+    const std::string from = s.rewind([this] { return run::newest_usable_checkpoint(run_, console_); });
     s.state.lr_scale = scale;
     apply_learning_rates(s.state);
     s.emit({{"event", "rollback"}, {"step", s.state.step}, {"from_step", r.step}, {"checkpoint", from},

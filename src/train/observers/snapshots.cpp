@@ -69,7 +69,7 @@ class SampleGrids : public Observer {
 
 class Checkpoints : public Observer {
  public:
-  explicit Checkpoints(run::Layout run) : run_(std::move(run)) {}
+  Checkpoints(run::Layout run, bool writer) : run_(std::move(run)), writer_(writer) {}
 
   // Step 0 of a new run: the divergence guard can always roll back.
   void on_start(Session& s) override {
@@ -87,7 +87,10 @@ class Checkpoints : public Observer {
   }
 
  private:
+  // A data-parallel run: every rank takes part in the check and gathering (sync_for_checkpoint); rank 0 writes.
   void write(Session& s) {
+    sync_for_checkpoint(s.state);
+    if (!writer_) return;
     const std::string path = run_.checkpoint(s.state.step);
     save_state(path, s.state);
     run_.prune(s.state.cfg.train.keep_checkpoints);
@@ -95,11 +98,14 @@ class Checkpoints : public Observer {
   }
 
   run::Layout run_;
+  bool writer_;
 };
 
 }  // namespace
 
 std::unique_ptr<Observer> sample_grids(const run::Layout& run) { return std::make_unique<SampleGrids>(run); }
-std::unique_ptr<Observer> checkpoints(const run::Layout& run) { return std::make_unique<Checkpoints>(run); }
+std::unique_ptr<Observer> checkpoints(const run::Layout& run, bool writer) {
+  return std::make_unique<Checkpoints>(run, writer);
+}
 
 }  // namespace ganforge::train

@@ -1,0 +1,75 @@
+#include "ganforge/dist/launch.h"
+
+#include <cstdlib>
+
+#include "ganforge/core/error.h"
+
+namespace ganforge::dist {
+namespace {
+
+int integer(const Getenv& getenv, const char* name, int lo, int hi, std::optional<int> fallback = std::nullopt) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == '\0') {
+    if (fallback) return *fallback;
+    throw UserError(std::string("distributed launch: ") + name + " is not set (launch with torchrun, or set RANK, " +
+                    "WORLD_SIZE, MASTER_ADDR and MASTER_PORT)");
+  }
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  if (*end != '\0' || n < lo || n > hi)
+    throw UserError(std::string("distributed launch: ") + name + "=" + v + " is not an integer in [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+std::optional<Launch> launch_from_env(const Getenv& getenv) {
+  if (getenv("RANK") == nullptr && getenv("WORLD_SIZE") == nullptr) return std::nullopt;
+  Launch l;
+  l.world = integer(getenv, "WORLD_SIZE", 1, 1 << 20);
+  l.rank = integer(getenv, "RANK", 0, l.world - 1);
+  l.local_rank = integer(getenv, "LOCAL_RANK", 0, l.world - 1, l.rank);
+  l.local_world = integer(getenv, "LOCAL_WORLD_SIZE", 1, l.world, l.world);
+  l.restart_count = integer(getenv, "TORCHELASTIC_RESTART_COUNT", 0, 1 << 20, 0);
+  l.max_restarts = integer(getenv, "TORCHELASTIC_MAX_RESTARTS", 0, 1 << 20, 0);
+  const char* agent = getenv("TORCHELASTIC_USE_AGENT_STORE");
+  l.agent_store = agent != nullptr && std::string(agent) == "True";
+  if (!l.distributed()) return l;
+  const char* addr = getenv("MASTER_ADDR");
+  if (addr == nullptr || *addr == '\0')
+    throw UserError("distributed launch: WORLD_SIZE=" + std::to_string(l.world) +
+                    " but MASTER_ADDR is not set (launch with torchrun, or set MASTER_ADDR and MASTER_PORT)");
+  l.master_addr = addr;
+  l.master_port = integer(getenv, "MASTER_PORT", 1, 65535);
+  return l;
+}
+
+std::optional<Launch> launch_from_env() {
+  return launch_from_env([](const char* name) { return static_cast<const char*>(std::getenv(name)); });
+}
+
+std::vector<std::string> torchrun_argv(int nproc, int max_restarts, const std::string& self,
+                                       const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"torchrun", "--standalone", "--nproc_per_node", std::to_string(nproc),
+                                   "--max_restarts", std::to_string(max_restarts),
+                                   "--redirects", "1", "--tee", "1", "--monitor_interval", "0.5",
+                                   "--no_python", self, "train"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::vector<std::string> without_option(const std::vector<std::string>& args, const std::string& name) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name) {
+      ++i;  // and its value
+      continue;
+    }
+    if (args[i].rfind(name + "=", 0) == 0) continue;
+    out.push_back(args[i]);
+  }
+  return out;
+}
+
+}  // namespace ganforge::dist
