@@ -15,7 +15,7 @@ namespace ganforge::app {
 namespace {
 
 void say(FILE* console, const std::string& msg) {
-  if (console) std::fprintf(console, "%s\n", msg.c_str());
+  if (console && !msg.empty()) std::fprintf(console, "%s\n", msg.c_str());
 }
 
 void check_labels(const Config& cfg, const data::Dataset& ds) {
@@ -121,6 +121,76 @@ int threads_for(const Config& cfg, const TrainOptions& opts) {
   return std::max(1, cores / std::max(1, opts.local_processes));
 }
 
+struct Prepared {
+  data::Dataset data;
+  train::TrainState state;
+};
+
+// The data and the state built from the config. Bad input creates nothing: data, models and labels are
+// checked before the run directory is touched; in a data-parallel run every rank checks, and all stop if
+// one fails or trains something else.
+Prepared prepare(const Config& cfg, const TrainOptions& opts) {
+  std::optional<Prepared> p;
+  std::exception_ptr failure;
+  try {
+    data::Dataset ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
+    train::TrainState s = train::make_state(cfg, ds.image_shape(), ds.size());
+    check_labels(cfg, ds);
+    p = Prepared{std::move(ds), std::move(s)};
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (opts.team)
+    agree_on_start(*opts.team, p ? team_fingerprint(cfg, p->data) : "", failure);
+  else if (failure)
+    std::rethrow_exception(failure);
+  p->state.team = opts.team;
+  return std::move(*p);
+}
+
+void resume(train::TrainState& s, const run::Layout& run, FILE* console) {
+  const std::string from = train::load_shared(s, [&] {
+    const std::string newest = run::newest_usable_checkpoint(run, console);
+    run.remove_partial_writes();
+    run.mark();
+    return newest;
+  });
+  say(console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
+  const int64_t world = s.team ? s.team->size() : 1;
+  if (s.checkpoint_world != world)
+    say(console, "warning: this run was trained by " + std::to_string(s.checkpoint_world) +
+                     " process(es) and goes on with " + std::to_string(world) +
+                     ": the data order and noise are unchanged; dropout draws and BatchNorm's per-process batch " +
+                     "statistics differ, so it will not repeat a run of the old size bitwise");
+}
+
+// A data-parallel run's closing line: the share of rank 0's training time spent in the steps' exchanges
+// (the start's broadcasts left out) and the data averaged per step.
+class CommunicationReport {
+ public:
+  CommunicationReport(const train::Team* team, int64_t first_step)
+      : team_(team),
+        first_step_(first_step),
+        seconds0_(team ? team->communication_seconds() : 0),
+        values0_(team ? team->averaged_values() : 0) {}
+  std::string line(const train::TrainResult& r) const {
+    if (!team_ || r.seconds <= 0 || r.steps <= first_step_) return "";
+    const double share = (team_->communication_seconds() - seconds0_) / r.seconds;
+    const double mib = static_cast<double>(team_->averaged_values() - values0_) * 4 / (1 << 20);
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "train: %d processes: %.0f%% of rank 0's training time in collectives, %.2f MiB averaged per step",
+                  team_->size(), 100 * share, mib / static_cast<double>(r.steps - first_step_));
+    return text;
+  }
+
+ private:
+  const train::Team* team_;
+  int64_t first_step_;
+  double seconds0_;
+  int64_t values0_;
+};
+
 }  // namespace
 
 train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
@@ -133,39 +203,14 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   if (cfg.train.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
   say(console, runtime::summary(runtime::configure(threads_for(cfg, opts))));
 
-  // Bad input creates nothing: data, models and labels are checked before the run directory is touched.
-  std::optional<data::Dataset> ds;
-  train::TrainState s;
-  std::exception_ptr failure;
-  try {
-    ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
-    s = train::make_state(cfg, ds->image_shape(), ds->size());
-    check_labels(cfg, *ds);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (opts.team) agree_on_start(*opts.team, ds ? team_fingerprint(cfg, *ds) : "", failure);
-  else if (failure) std::rethrow_exception(failure);
-  s.team = opts.team;
-
+  Prepared p = prepare(cfg, opts);
+  train::TrainState& s = p.state;
   const run::Layout run(opts.run_dir);
   const bool resumed = claim_run_directory(cfg, opts, run);
-  if (resumed) {
-    const std::string from = train::load_shared(s, [&] {
-      const std::string newest = run::newest_usable_checkpoint(run, console);
-      run.remove_partial_writes();
-      run.mark();
-      return newest;
-    });
-    say(console, "train: resuming from " + from + " (step " + std::to_string(s.step) + ")");
-    const int64_t world = opts.team ? opts.team->size() : 1;
-    if (s.checkpoint_world != world)
-      say(console, "warning: this run was trained by " + std::to_string(s.checkpoint_world) + " process(es) and goes on with " +
-                       std::to_string(world) + ": the data order and noise are unchanged; dropout draws and BatchNorm's " +
-                       "per-process batch statistics differ, so it will not repeat a run of the old size bitwise");
-  } else {
+  if (resumed)
+    resume(s, run, console);
+  else
     train::start_team(s);
-  }
   if (writer) fs::write_text_atomic(run.config(), to_toml(cfg));
   const losses::Objective objective(cfg.loss);
   const int64_t steps = train::total_steps(cfg, s.sampler->batches_per_epoch());
@@ -173,12 +218,12 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
       opts.team ? " on " + std::to_string(opts.team->size()) + " processes (" +
                       std::to_string(cfg.data.batch_size / opts.team->size()) + " per process)"
                 : "";
-  say(console, "train: " + cfg.name + ": " + ds->name + " " + std::to_string(ds->size()) + " images, G " +
+  say(console, "train: " + cfg.name + ": " + p.data.name + " " + std::to_string(p.data.size()) + " images, G " +
                    std::to_string(models::count_parameters(*s.g)) + " params, D " +
                    std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
                    " steps of batch " + std::to_string(cfg.data.batch_size) + where + " -> " + opts.run_dir);
 
-  train::Session session(s, *ds, objective, steps, resumed);
+  train::Session session(s, p.data, objective, steps, resumed);
   session.poison_steps.insert(opts.inject_nonfinite_at.begin(), opts.inject_nonfinite_at.end());
   // Every rank watches the health (the decisions are the same everywhere) and takes part in checkpoints;
   // only rank 0 writes.
@@ -191,12 +236,9 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
     if (cfg.train.eval_every > 0) session.add(train::periodic_eval(run, console));
   }
   session.add(train::checkpoints(run, writer));
+  const CommunicationReport report(opts.team.get(), s.step);
   const train::TrainResult result = session.run();
-  if (opts.team && result.seconds > 0)
-    say(console, "train: " + std::to_string(opts.team->size()) + " processes: rank 0 spent " +
-                     std::to_string(static_cast<int>(100 * opts.team->communication_seconds() / result.seconds + 0.5)) +
-                     "% of its training time in collectives (" + std::to_string(opts.team->averaged_values() * 4 / (1 << 20)) +
-                     " MiB averaged)");
+  say(console, report.line(result));
   return result;
 }
 

@@ -1,6 +1,13 @@
 #include "ganforge/dist/launch.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "ganforge/core/error.h"
 
@@ -49,9 +56,26 @@ std::optional<Launch> launch_from_env() {
   return launch_from_env([](const char* name) { return static_cast<const char*>(std::getenv(name)); });
 }
 
-std::vector<std::string> torchrun_argv(int nproc, int max_restarts, const std::string& self,
+int free_local_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw UserError(std::string("train --nproc: no socket for the rendezvous: ") + std::strerror(errno));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  if (!ok) throw UserError(std::string("train --nproc: no free local port for the rendezvous: ") + std::strerror(errno));
+  return ntohs(a.sin_port);
+}
+
+std::vector<std::string> torchrun_argv(int nproc, int max_restarts, int port, const std::string& self,
                                        const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"torchrun", "--standalone", "--nproc_per_node", std::to_string(nproc),
+  const std::string endpoint = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> argv = {"torchrun", "--nnodes", "1", "--rdzv_backend", "c10d", "--rdzv_endpoint", endpoint,
+                                   "--rdzv_id", "ganforge-" + std::to_string(port),
+                                   "--nproc_per_node", std::to_string(nproc),
                                    "--max_restarts", std::to_string(max_restarts),
                                    "--redirects", "1", "--tee", "1", "--monitor_interval", "0.5",
                                    "--no_python", self, "train"};

@@ -165,6 +165,20 @@ INSTANTIATE_TEST_SUITE_P(
                     "BatchNorm uses each process's half-batch statistics: same trajectory, not the same arithmetic"}),
     [](const auto& info) { return info.param.name; });
 
+// torchrun --standalone, as a user types it (train --nproc uses the same c10d rendezvous on a free port
+// instead of --standalone's fixed 29400). The only test that uses --standalone: two at once would meet.
+TEST(Distributed, TorchrunStandalone) {
+  test::TempDir tmp;
+  const auto r = shell("torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 --monitor_interval 0.5 "
+                       "--no_python " + bin() + " train " +
+                       train_args("mnist-mlp", {"train.steps=6", "train.log_every=3"}, tmp / "run"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(tmp / "run/checkpoints/step-0000006.pt"));
+  int64_t nimg = -1;
+  for (const auto& line : test::log_without_time(tmp / "run")) nimg = line.value("nimg", nimg);
+  EXPECT_EQ(nimg, 6 * 128) << "6 steps of the whole batch";
+}
+
 // The multi-machine spelling: two launcher agents (nodes 0 and 1, one process each) in two folders, joined
 // by the static rendezvous on 127.0.0.1. --out is relative: a write by rank 1 would land in node 1's folder.
 TEST(Distributed, StaticRendezvousTwoNodesOnlyRankZeroWrites) {
@@ -224,6 +238,20 @@ TEST(Distributed, KilledRankRestartsAndEndsAsTheUninterruptedRun) {
   EXPECT_NE(killed.output.find("failed (exitcode: "), std::string::npos) << "the launcher saw a failure:\n" << killed.output;
   EXPECT_EQ(test::log_without_time(tmp / "whole"), test::log_without_time(tmp / "killed"));
   test::expect_same_weights(run::Layout(tmp / "whole").checkpoint(30), run::Layout(tmp / "killed").checkpoint(30));
+}
+
+// A run of 2 processes continued by 1: allowed, with a warning saying what changes.
+TEST(Distributed, ResumingWithAnotherNumberOfProcessesWarns) {
+  test::TempDir tmp;
+  const auto two = test::run_cli("train --nproc 2 " + train_args("mnist-mlp", {"train.steps=4"}, tmp / "run"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  const auto one = test::run_cli("train --resume " + (tmp / "run") + " --set train.steps=6");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_NE(one.output.find("warning: this run was trained by 2 process(es) and goes on with 1: the data order and "
+                            "noise are unchanged"),
+            std::string::npos)
+      << one.output;
+  EXPECT_TRUE(std::filesystem::exists(tmp / "run/checkpoints/step-0000006.pt"));
 }
 
 // Without restarts the job stops, promptly, naming what happened; the checkpoints so far are intact.

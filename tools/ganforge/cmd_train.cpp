@@ -63,7 +63,7 @@ void install_stop_handlers() {
   const auto sub = std::find(argv.begin(), argv.end(), "train");
   const std::vector<std::string> args(sub == argv.end() ? argv.end() : sub + 1, argv.end());
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const auto cmd = dist::torchrun_argv(nproc, max_restarts, self,
+  const auto cmd = dist::torchrun_argv(nproc, max_restarts, dist::free_local_port(), self,
                                        dist::without_option(dist::without_option(args, "--nproc"), "--max-restarts"));
   std::vector<char*> c_argv;
   for (const auto& a : cmd) c_argv.push_back(const_cast<char*>(a.c_str()));

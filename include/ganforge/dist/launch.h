@@ -34,12 +34,15 @@ std::optional<Launch> launch_from_env(const Getenv& getenv);
 std::optional<Launch> launch_from_env();
 
 // What `ganforge train --nproc N [--max-restarts K] ARGS` runs: the standard launcher, one machine, N
-// processes, each running `self train ARGS` (ARGS without --nproc and --max-restarts). --redirects 1 --tee 1: Debian's torchrun 1.13 on
-// Python 3.11 crashes in its output handling without them (pytorch#92319); with them every line of
-// rank R's stdout comes to the console prefixed "[defaultR]:", and rank R's stderr is logged under
-// --log_dir.
-std::vector<std::string> torchrun_argv(int nproc, int max_restarts, const std::string& self,
+// processes, each running `self train ARGS` (ARGS without --nproc and --max-restarts). The rendezvous is
+// --standalone's (c10d, hosted by the launcher) but on a free `port`: --standalone always takes port 29400,
+// so two such jobs on one machine would join one rendezvous (torch/distributed/run.py warns of it).
+// --redirects 1 --tee 1: Debian's torchrun 1.13 on Python 3.11 crashes in its output handling without them
+// (pytorch#92319); with them every line of rank R's stdout comes to the console prefixed "[defaultR]:".
+std::vector<std::string> torchrun_argv(int nproc, int max_restarts, int port, const std::string& self,
                                        const std::vector<std::string>& args);
+// A TCP port on 127.0.0.1 that nobody listens on at the moment of the call.
+int free_local_port();
 
 // `args` (a command line after the subcommand) without the option `name` and its value, in either
 // spelling ("--nproc 2", "--nproc=2").

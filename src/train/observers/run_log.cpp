@@ -160,6 +160,7 @@ class ProgressLine : public Observer {
                    "; continue with: ganforge train --resume " + run_dir_);
     else
       bar_->finish("train: done: " + std::to_string(r.steps) + " steps in " + Progress::format_duration(r.seconds) +
+                   (s.state.team ? " on " + std::to_string(s.state.team->size()) + " processes" : "") +
                    "; samples " + r.sample_grid + ", checkpoint " + r.checkpoint);
   }
 

@@ -74,11 +74,19 @@ TEST(Launch, NprocRunsTheStandardLauncherWithoutItsOwnFlags) {
   const auto args = without_option(without_option({"--config", "c.toml", "--nproc", "2", "--max-restarts=1", "-q"}, "--nproc"),
                                    "--max-restarts");
   EXPECT_EQ(args, (std::vector<std::string>{"--config", "c.toml", "-q"}));
-  const auto argv = torchrun_argv(2, 1, "/bin/ganforge", args);
-  const std::vector<std::string> want = {"torchrun", "--standalone", "--nproc_per_node", "2", "--max_restarts", "1",
+  const auto argv = torchrun_argv(2, 1, 40123, "/bin/ganforge", args);
+  const std::vector<std::string> want = {"torchrun", "--nnodes", "1", "--rdzv_backend", "c10d", "--rdzv_endpoint",
+                                         "127.0.0.1:40123", "--rdzv_id", "ganforge-40123",
+                                         "--nproc_per_node", "2", "--max_restarts", "1",
                                          "--redirects", "1", "--tee", "1", "--monitor_interval", "0.5",
                                          "--no_python", "/bin/ganforge", "train", "--config", "c.toml", "-q"};
   EXPECT_EQ(argv, want);
+}
+
+TEST(Launch, FreeLocalPortIsAPort) {
+  const int p = free_local_port();
+  EXPECT_GT(p, 0);
+  EXPECT_LT(p, 65536);
 }
 
 }  // namespace
