@@ -254,6 +254,29 @@ TEST(Distributed, ResumingWithAnotherNumberOfProcessesWarns) {
   EXPECT_TRUE(std::filesystem::exists(tmp / "run/checkpoints/step-0000006.pt"));
 }
 
+// Ctrl-C in the launcher's terminal (SIGINT to the whole process group: each worker gets it from the terminal
+// and again from torchrun's agent): every process stops at the same step and rank 0 writes a checkpoint.
+TEST(Distributed, CtrlCStopsEveryProcessWithACheckpoint) {
+  test::TempDir tmp;
+  const std::string run = tmp / "run";
+  // bash with job control: the job gets its own process group, and SIGINT is not ignored in it (a
+  // non-interactive shell starts background commands with SIGINT ignored).
+  const std::string script = "set -m; " + bin() + " train --nproc 2 " +
+                             train_args("mnist-mlp", {"train.steps=100000", "train.log_every=5"}, run) + " > " +
+                             (tmp / "log") + " 2>&1 & pid=$!; for i in $(seq 1 300); do [ -s " + run +
+                             "/metrics.jsonl ] && break; sleep 0.1; done; kill -INT -- -$pid; wait $pid; echo exit $?";
+  test::write_bytes(tmp / "ctrl-c.sh", script);
+  const auto r = shell("timeout 120 bash " + (tmp / "ctrl-c.sh"));
+  const std::string log = test::read_text(tmp / "log");
+  EXPECT_NE(log.find("train: stop requested: every process finishes the same step"), std::string::npos) << log;
+  const auto checkpoints = run::Layout(run).checkpoints();
+  ASSERT_EQ(checkpoints.size(), 2u) << r.output << log;  // step 0 and the stop's
+  EXPECT_NE(checkpoints.back(), run::Layout(run).checkpoint(0));
+  const auto resumed = test::run_cli("train --resume " + run + " --set train.steps=" +
+                                     std::to_string(run::read_checkpoint_info(checkpoints.back()).step + 2) + " -q");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+}
+
 // Without restarts the job stops, promptly, naming what happened; the checkpoints so far are intact.
 TEST(Distributed, KilledRankStopsTheJobWithoutRestarts) {
   test::TempDir tmp;

@@ -23,25 +23,35 @@ namespace ganforge::cli {
 namespace {
 
 // First SIGINT/SIGTERM: finish the step, checkpoint, exit 0. A second one ends the process at once, by the
-// signal's default action.
+// signal's default action, except under a launcher: Ctrl-C reaches a worker twice there (from the terminal and
+// forwarded by torchrun's agent), so every signal only asks to stop, and the agent's own escalation (SIGKILL
+// after its grace period) stands in for the second Ctrl-C.
 // The signals are blocked in every thread (the mask is inherited by the compute threads created later) and
 // taken by one watcher thread with sigwait, so a signal never interrupts compute code. A handler running on
 // the interrupted thread's stack corrupted the heap in about half the runs stopped while oneDNN's JIT sgemm
 // was running (glibc "corrupted double-linked list"; never with LibTorch's BLAS): generated code that keeps
 // data below the stack pointer beyond the ABI's 128-byte red zone is overwritten by a signal frame.
-void install_stop_handlers() {
+void install_stop_handlers(bool launched) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([set] {
+  std::thread([set, launched] {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) return;
     train::request_stop();
     const char msg[] = "\ntrain: stop requested: finishing the current step and writing a checkpoint "
                        "(signal again to quit at once)\n";
-    [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    const char launched_msg[] = "\ntrain: stop requested: every process finishes the same step, then rank 0 "
+                                "writes a checkpoint\n";
+    [[maybe_unused]] auto n = launched ? ::write(STDERR_FILENO, launched_msg, sizeof launched_msg - 1)
+                                       : ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    if (launched) {
+      while (sigwait(&set, &sig) == 0) {
+      }
+      return;
+    }
     if (sigwait(&set, &sig) != 0) return;
     std::signal(sig, SIG_DFL);
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
@@ -160,6 +170,8 @@ void add_train(CLI::App& app) {
       if (launch) throw UserError("train: --nproc starts the launcher, but this process was started by one (RANK is set): drop --nproc");
       run_launcher(args->nproc, args->max_restarts);
     }
+    // Before any thread exists (c10d's and Gloo's included): they inherit the blocked signals.
+    install_stop_handlers(launch.has_value());
     // A distributed launch joins its ranks first: everything after is done together.
     std::shared_ptr<train::Team> team;
     if (launch && launch->distributed()) team = dist::join(*launch, {args->dist_timeout, args->bucket_mb});
@@ -182,7 +194,6 @@ void add_train(CLI::App& app) {
       opts.local_processes = launch->local_world;
       opts.elastic_restart = launch->restart_count > 0;
     }
-    install_stop_handlers();
     try {
       app::train(cfg, opts);
     } catch (const WriteError& e) {
