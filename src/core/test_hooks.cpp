@@ -52,6 +52,13 @@ bool armed(const char* point, const std::string& arg) {
   return match && ++seen == s.nth;
 }
 
+bool armed_once(const char* point, const std::string& arg) {
+  static bool fired = false;
+  if (fired || !armed(point, arg)) return false;
+  fired = true;
+  return true;
+}
+
 void die() {
   ::kill(::getpid(), SIGKILL);
   std::_Exit(137);  // not reached

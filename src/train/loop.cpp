@@ -78,8 +78,9 @@ StepReport train_step(Session& session) {
     // Conditional: the reals' labels, and uniformly drawn classes for the fakes.
     const torch::Tensor y_real = conditional ? session.data.labels.index_select(0, idx).to(device) : torch::Tensor();
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
-    const PhaseStats d = discriminator_phase(s, session.objective, {real, z, y_real, y_fake},
-                                             session.poison_steps.erase(s.step + 1) > 0);
+    const bool poison = session.poison_steps.erase(s.step + 1) > 0 ||
+                        test_hooks::armed_once("nonfinite", std::to_string(s.step + 1));
+    const PhaseStats d = discriminator_phase(s, session.objective, {real, z, y_real, y_fake}, poison);
     s.nimg += batch;
     r.finite = d.finite;
     if (!r.finite) break;

@@ -179,6 +179,32 @@ TEST(Distributed, TorchrunStandalone) {
   EXPECT_EQ(nimg, 6 * 128) << "6 steps of the whole batch";
 }
 
+// A NaN on rank 1 alone (a test fault at step 7, with a patience of one step): the sum carries it to every
+// rank, all roll back together to the step-5 checkpoint that rank 0 reads and hands round, and the run goes
+// on as one process with the same fault would.
+TEST(Distributed, NonFiniteOnOneRankRollsBackEveryRankAsOneProcessWould) {
+  test::TempDir tmp;
+  const std::vector<std::string> sets = {"model.g_batchnorm=false", "train.steps=12", "train.log_every=1",
+                                         "train.checkpoint_every=5", "train.keep_checkpoints=10",
+                                         "train.nonfinite_patience=1", "train.sample_every=0"};
+  const auto one = test::run_cli("train " + train_args("mnist-mlp", sets, tmp / "one"), "GANFORGE_TEST_FAULT=nonfinite:7 ");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto two = test::run_cli("train --nproc 2 " + train_args("mnist-mlp", sets, tmp / "two"),
+                                 "GANFORGE_TEST_FAULT=nonfinite:7 GANFORGE_TEST_FAULT_RANK=1 ");
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  for (const std::string run : {tmp / "one", tmp / "two"}) {
+    int rollbacks = 0;
+    for (const auto& line : test::log_without_time(run))
+      if (line.value("event", "") == "rollback") {
+        ++rollbacks;
+        EXPECT_EQ(line.value("from_step", -1), 7) << run;
+        EXPECT_EQ(line.value("step", -1), 5) << run;
+      }
+    EXPECT_EQ(rollbacks, 1) << run;
+  }
+  EXPECT_LT(divergence(tmp / "one", tmp / "two", 12), 1e-4);
+}
+
 // The multi-machine spelling: two launcher agents (nodes 0 and 1, one process each) in two folders, joined
 // by the static rendezvous on 127.0.0.1. --out is relative: a write by rank 1 would land in node 1's folder.
 TEST(Distributed, StaticRendezvousTwoNodesOnlyRankZeroWrites) {

@@ -8,6 +8,7 @@
 //                 half-written, as a kill or power cut would leave it); write:SUFFIX@N at the Nth such write
 //   nospace:SUFFIX[@N]  not a kill: that write fails with ENOSPC after writing half its bytes
 //   diverge:N     not a kill: after step N, nudge one of D's weights (the ranks' consistency check must see it)
+//   nonfinite:N   not a kill: D's loss at step N is made NaN, the first time the run reaches step N
 // In a distributed launch GANFORGE_TEST_FAULT_RANK=R limits the fault to rank R, and a group restarted by the
 // launcher (TORCHELASTIC_RESTART_COUNT > 0) has none.
 #pragma once
@@ -20,6 +21,8 @@ namespace ganforge::test_hooks {
 // Whether GANFORGE_TEST_FAULT names this point and argument (for "write" and "nospace", a path: counts the
 // matching writes).
 bool armed(const char* point, const std::string& arg);
+// armed(), but true only the first time it matches in this process.
+bool armed_once(const char* point, const std::string& arg);
 // SIGKILL this process (no handler, no flush, no destructor runs).
 [[noreturn]] void die();
 // die() if armed(point, arg).
