@@ -108,18 +108,70 @@ Config resume_config(const std::string& dir, train::Team* team) {
   return parse_config(text, run.config());
 }
 
+struct TrainArgs {
+  std::string config, out, data, device, resume;
+  std::vector<std::string> set;
+  int64_t seed = -1;
+  int nproc = 0, max_restarts = 0;
+  double dist_timeout = 600, bucket_mb = 25;
+  bool overwrite = false, list_keys = false, quiet = false, deterministic = false;
+};
+
+void run_train(const TrainArgs& a) {
+  if (a.list_keys) {
+    std::printf("config keys (TOML sections [data], [model], [loss], [optim], [train]):\n%s",
+                describe_keys().c_str());
+    return;
+  }
+  if (!a.resume.empty() && (!a.config.empty() || !a.out.empty() || a.overwrite))
+    throw UserError("train: --resume DIR takes the config from DIR/config.toml; drop --config/--out/--overwrite");
+  if (a.config.empty() && a.resume.empty())
+    throw UserError("train: --config FILE is required (see configs/), or --resume RUN_DIR");
+  const auto launch = dist::launch_from_env();
+  if (a.max_restarts > 0 && a.nproc == 0)
+    throw UserError("train: --max-restarts goes with --nproc (under torchrun, give torchrun --max_restarts)");
+  if (a.nproc > 0) {
+    if (launch) throw UserError("train: --nproc starts the launcher, but this process was started by one (RANK is set): drop --nproc");
+    run_launcher(a.nproc, a.max_restarts);
+  }
+  // Before any thread exists (c10d's and Gloo's included): they inherit the blocked signals.
+  install_stop_handlers(launch.has_value());
+  // A distributed launch joins its ranks first: everything after is done together.
+  std::shared_ptr<train::Team> team;
+  if (launch && launch->distributed()) team = dist::join(*launch, {a.dist_timeout, a.bucket_mb});
+  Config cfg = a.resume.empty() ? load_config(a.config) : resume_config(a.resume, team.get());
+  for (const auto& s : a.set) apply_override(cfg, s);
+  if (a.seed >= 0) cfg.train.seed = a.seed;
+  if (!a.data.empty()) cfg.data.dir = a.data;
+  if (!a.device.empty()) cfg.train.device = a.device;
+  if (a.deterministic) cfg.train.deterministic = true;
+  validate(cfg);
+  app::TrainOptions opts;
+  opts.run_dir = !a.resume.empty() ? a.resume
+                 : a.out.empty()    ? (std::filesystem::path("runs") / cfg.name).string()
+                                    : a.out;
+  opts.overwrite = a.overwrite;
+  opts.resume = !a.resume.empty();
+  opts.console = a.quiet ? nullptr : stderr;
+  opts.team = team;
+  if (launch) {
+    opts.local_processes = launch->local_world;
+    opts.elastic_restart = launch->restart_count > 0;
+  }
+  try {
+    app::train(cfg, opts);
+  } catch (const WriteError& e) {
+    // Nothing written before the failure is lost: say how to go on once there is space again.
+    if (run::Layout(opts.run_dir).checkpoints().empty()) throw;
+    throw WriteError(std::string(e.what()) + "; the run's last checkpoint is intact: free space, then continue " +
+                     "with: ganforge train --resume " + opts.run_dir);
+  }
+}
+
 }  // namespace
 
 void add_train(CLI::App& app) {
-  struct Args {
-    std::string config, out, data, device, resume;
-    std::vector<std::string> set;
-    int64_t seed = -1;
-    int nproc = 0, max_restarts = 0;
-    double dist_timeout = 600, bucket_mb = 25;
-    bool overwrite = false, list_keys = false, quiet = false, deterministic = false;
-  };
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "train a GAN from a TOML config; writes a run directory");
   cmd->add_option("--config,config", args->config, "experiment config (TOML), e.g. configs/mnist-mlp.toml");
   cmd->add_option("--set", args->set, "override a config key: --set train.steps=2000 (repeatable)");
@@ -137,8 +189,8 @@ void add_train(CLI::App& app) {
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing run directory (one that holds a ganforge run)");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->add_option("--nproc", args->nproc,
-                  "train on N processes of this machine: runs the standard launcher (torchrun --standalone) "
-                  "for you")
+                  "train on N processes of this machine: runs the standard launcher (torchrun, --standalone's "
+                  "rendezvous on a free port) for you")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-restarts", args->max_restarts,
                   "with --nproc: restart the processes up to K times after one fails; each restart resumes from "
@@ -153,56 +205,7 @@ void add_train(CLI::App& app) {
                   "each (default 25; 0: one allreduce per tensor)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--list-keys", args->list_keys, "list every config key with its type and meaning, then exit");
-  cmd->callback([args]() {
-    if (args->list_keys) {
-      std::printf("config keys (TOML sections [data], [model], [loss], [optim], [train]):\n%s",
-                  describe_keys().c_str());
-      return;
-    }
-    if (!args->resume.empty() && (!args->config.empty() || !args->out.empty() || args->overwrite))
-      throw UserError("train: --resume DIR takes the config from DIR/config.toml; drop --config/--out/--overwrite");
-    if (args->config.empty() && args->resume.empty())
-      throw UserError("train: --config FILE is required (see configs/), or --resume RUN_DIR");
-    const auto launch = dist::launch_from_env();
-    if (args->max_restarts > 0 && args->nproc == 0)
-      throw UserError("train: --max-restarts goes with --nproc (under torchrun, give torchrun --max_restarts)");
-    if (args->nproc > 0) {
-      if (launch) throw UserError("train: --nproc starts the launcher, but this process was started by one (RANK is set): drop --nproc");
-      run_launcher(args->nproc, args->max_restarts);
-    }
-    // Before any thread exists (c10d's and Gloo's included): they inherit the blocked signals.
-    install_stop_handlers(launch.has_value());
-    // A distributed launch joins its ranks first: everything after is done together.
-    std::shared_ptr<train::Team> team;
-    if (launch && launch->distributed()) team = dist::join(*launch, {args->dist_timeout, args->bucket_mb});
-    Config cfg = args->resume.empty() ? load_config(args->config) : resume_config(args->resume, team.get());
-    for (const auto& s : args->set) apply_override(cfg, s);
-    if (args->seed >= 0) cfg.train.seed = args->seed;
-    if (!args->data.empty()) cfg.data.dir = args->data;
-    if (!args->device.empty()) cfg.train.device = args->device;
-    if (args->deterministic) cfg.train.deterministic = true;
-    validate(cfg);
-    app::TrainOptions opts;
-    opts.run_dir = !args->resume.empty() ? args->resume
-                   : args->out.empty()    ? (std::filesystem::path("runs") / cfg.name).string()
-                                          : args->out;
-    opts.overwrite = args->overwrite;
-    opts.resume = !args->resume.empty();
-    opts.console = args->quiet ? nullptr : stderr;
-    opts.team = team;
-    if (launch) {
-      opts.local_processes = launch->local_world;
-      opts.elastic_restart = launch->restart_count > 0;
-    }
-    try {
-      app::train(cfg, opts);
-    } catch (const WriteError& e) {
-      // Nothing written before the failure is lost: say how to go on once there is space again.
-      if (run::Layout(opts.run_dir).checkpoints().empty()) throw;
-      throw WriteError(std::string(e.what()) + "; the run's last checkpoint is intact: free space, then continue " +
-                       "with: ganforge train --resume " + opts.run_dir);
-    }
-  });
+  cmd->callback([args]() { run_train(*args); });
 }
 
 }  // namespace ganforge::cli
