@@ -26,6 +26,9 @@ void check_labels(const Config& cfg, const data::Dataset& ds) {
 }
 
 void check_team_batch(const Config& cfg, const train::Team& team) {
+  if (cfg.train.device != "cpu")
+    throw UserError("train.device = '" + cfg.train.device + "': data-parallel training runs on the CPU (Gloo); " +
+                    "train on one process for a GPU");
   const int64_t n = team.size(), b = cfg.data.batch_size;
   if (b % n != 0)
     throw UserError("config: data.batch_size = " + std::to_string(b) + " does not split over " + std::to_string(n) +

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +55,18 @@ std::optional<Launch> launch_from_env(const Getenv& getenv) {
 
 std::optional<Launch> launch_from_env() {
   return launch_from_env([](const char* name) { return static_cast<const char*>(std::getenv(name)); });
+}
+
+std::string launcher_path() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  for (size_t i = 0; i <= dirs.size();) {
+    const size_t end = std::min(dirs.find(':', i), dirs.size());
+    const std::string candidate = (end > i ? dirs.substr(i, end - i) : std::string(".")) + "/torchrun";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    i = end + 1;
+  }
+  return "";
 }
 
 int free_local_port() {

@@ -41,6 +41,9 @@ std::optional<Launch> launch_from_env();
 // (pytorch#92319); with them every line of rank R's stdout comes to the console prefixed "[defaultR]:".
 std::vector<std::string> torchrun_argv(int nproc, int max_restarts, int port, const std::string& self,
                                        const std::vector<std::string>& args);
+// Where `torchrun` is on PATH, or "" when it is not.
+std::string launcher_path();
+
 // A TCP port on 127.0.0.1 that nobody listens on at the moment of the call.
 int free_local_port();
 
