@@ -268,7 +268,7 @@ TEST(Distributed, KilledRankRestartsAndEndsAsTheUninterruptedRun) {
   test::expect_same_weights(run::Layout(tmp / "whole").checkpoint(30), run::Layout(tmp / "killed").checkpoint(30));
 }
 
-// A run of 2 processes continued by 1: allowed, with a warning saying what changes.
+// A run of 2 processes continued by 1, then by 2 again: allowed, with a warning saying what changes.
 TEST(Distributed, ResumingWithAnotherNumberOfProcessesWarns) {
   test::TempDir tmp;
   const auto two = test::run_cli("train --nproc 2 " + train_args("mnist-mlp", {"train.steps=4"}, tmp / "run"));
@@ -280,6 +280,14 @@ TEST(Distributed, ResumingWithAnotherNumberOfProcessesWarns) {
             std::string::npos)
       << one.output;
   EXPECT_TRUE(std::filesystem::exists(tmp / "run/checkpoints/step-0000006.pt"));
+  // And back to 2 with --resume under the launcher: rank 0 reads the run's config and newest checkpoint and
+  // hands both to rank 1.
+  const auto again = test::run_cli("train --nproc 2 --resume " + (tmp / "run") + " --set train.steps=8");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("resuming from " + (tmp / "run/checkpoints/step-0000006.pt")), std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("trained by 1 process(es) and goes on with 2"), std::string::npos) << again.output;
+  EXPECT_TRUE(std::filesystem::exists(tmp / "run/checkpoints/step-0000008.pt"));
 }
 
 // Ctrl-C in the launcher's terminal (SIGINT to the whole process group: each worker gets it from the terminal
