@@ -11,6 +11,7 @@ PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev                       # LibTorch 1.13.1 (CPU, oneDNN, Gloo)
   libgloo-dev                        # Gloo headers for c10d's ProcessGroupGloo (multi-process training)
+  libgoogle-glog-dev                 # glog, whose log level src/dist/team.cpp sets (libtorch-dev pulls it in too)
   iproute2                           # ip netns: the two-machine distributed test
   libopenblas0-openmp libopenblas-dev # OpenBLAS, OpenMP flavour (see below)
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libpng-dev

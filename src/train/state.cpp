@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <optional>
+
 #include "ganforge/core/error.h"
 #include "ganforge/train/optim.h"
 #include "ganforge/run/checkpoint_file.h"
@@ -21,6 +23,14 @@ void set_generator_state(at::Generator& gen, const torch::Tensor& state) {
   gen.set_state(state);
 }
 
+// The global generator (dropout) of rank R > 0 of a data-parallel run: Seeds::rank_global, offset by `step`
+// when the stream cannot be restored exactly.
+void seed_rank_stream(const TrainState& s, uint64_t step) {
+  at::Generator global = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(global.mutex());
+  global.set_current_seed(Seeds::rank_global(s.cfg.train.seed, s.team->rank()) + step);
+}
+
 // Rank R > 0 of a data-parallel run: its own global generator, from the checkpoint when it was written by a
 // run of the same world size, else a fresh stream (the run's world size changed: dropout draws differ).
 void restore_rank_stream(run::CheckpointReader& r, TrainState& s) {
@@ -28,12 +38,10 @@ void restore_rank_stream(run::CheckpointReader& r, TrainState& s) {
   if (!s.team || s.team->rank() == 0) return;
   torch::Tensor ranks;
   at::Generator global = at::detail::getDefaultCPUGenerator();
-  if (s.checkpoint_world == s.team->size() && r.try_tensor("rng_global_ranks", ranks)) {
+  if (s.checkpoint_world == s.team->size() && r.try_tensor("rng_global_ranks", ranks))
     set_generator_state(global, ranks[s.team->rank()].contiguous());
-  } else {
-    std::lock_guard<std::mutex> lock(global.mutex());
-    global.set_current_seed(Seeds::rank_global(s.cfg.train.seed, s.team->rank()) + static_cast<uint64_t>(s.step));
-  }
+  else
+    seed_rank_stream(s, static_cast<uint64_t>(s.step));
 }
 
 // Parameters and buffers of G, D and the EMA G, in a fixed order.
@@ -68,11 +76,7 @@ void start_team(TrainState& s) {
   if (!s.team) return;
   torch::NoGradGuard no_grad;
   s.team->broadcast(tensors_of(s, true, true));
-  if (s.team->rank() > 0) {
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(global.mutex());
-    global.set_current_seed(Seeds::rank_global(s.cfg.train.seed, s.team->rank()));
-  }
+  if (s.team->rank() > 0) seed_rank_stream(s, 0);
 }
 
 void sync_for_checkpoint(TrainState& s) {
@@ -99,13 +103,15 @@ std::string load_shared(TrainState& s, const std::function<std::string()>& pick)
     load_state(path, s);
     return path;
   }
-  // The packet: "R" PATH "\n" BYTES, or "E" MESSAGE when rank 0 could not read one.
+  // The packet: "R" PATH "\n" BYTES, or "E" MESSAGE when rank 0 could not read one. Rank 0 loads from the
+  // reader it checked the file with; the others parse the bytes it sends.
   std::string packet;
+  std::optional<run::CheckpointReader> own;
   if (s.team->rank() == 0) {
     try {
       const std::string path = pick();
-      run::CheckpointReader r(path);
-      packet = "R" + path + "\n" + std::string(r.bytes().begin(), r.bytes().end());
+      own.emplace(path);
+      packet = "R" + path + "\n" + std::string(own->bytes().begin(), own->bytes().end());
     } catch (const std::exception& e) {
       s.team->broadcast_bytes("E" + std::string(e.what()));
       throw;
@@ -115,8 +121,8 @@ std::string load_shared(TrainState& s, const std::function<std::string()>& pick)
   if (packet.empty() || packet[0] != 'R') throw UserError("rank 0 could not read a checkpoint: " + packet.substr(1));
   const size_t eol = packet.find('\n');
   const std::string path = packet.substr(1, eol - 1);
-  run::CheckpointReader r(path, std::vector<uint8_t>(packet.begin() + static_cast<std::ptrdiff_t>(eol) + 1, packet.end()));
-  load_state(r, s);
+  if (!own) own.emplace(path, std::vector<uint8_t>(packet.begin() + static_cast<std::ptrdiff_t>(eol) + 1, packet.end()));
+  load_state(*own, s);
   return path;
 }
 
