@@ -2,7 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <optional>
+#include <memory>
 
 #include "ganforge/core/error.h"
 #include "ganforge/train/optim.h"
@@ -106,11 +106,13 @@ std::string load_shared(TrainState& s, const std::function<std::string()>& pick)
   // The packet: "R" PATH "\n" BYTES, or "E" MESSAGE when rank 0 could not read one. Rank 0 loads from the
   // reader it checked the file with; the others parse the bytes it sends.
   std::string packet;
-  std::optional<run::CheckpointReader> own;
+  // A unique_ptr, not an optional: InputArchive's copy constructor takes a non-const reference, which clang's
+  // std::optional refuses to instantiate.
+  std::unique_ptr<run::CheckpointReader> own;
   if (s.team->rank() == 0) {
     try {
       const std::string path = pick();
-      own.emplace(path);
+      own = std::make_unique<run::CheckpointReader>(path);
       packet = "R" + path + "\n" + std::string(own->bytes().begin(), own->bytes().end());
     } catch (const std::exception& e) {
       s.team->broadcast_bytes("E" + std::string(e.what()));
@@ -121,7 +123,9 @@ std::string load_shared(TrainState& s, const std::function<std::string()>& pick)
   if (packet.empty() || packet[0] != 'R') throw UserError("rank 0 could not read a checkpoint: " + packet.substr(1));
   const size_t eol = packet.find('\n');
   const std::string path = packet.substr(1, eol - 1);
-  if (!own) own.emplace(path, std::vector<uint8_t>(packet.begin() + static_cast<std::ptrdiff_t>(eol) + 1, packet.end()));
+  if (!own)
+    own = std::make_unique<run::CheckpointReader>(
+        path, std::vector<uint8_t>(packet.begin() + static_cast<std::ptrdiff_t>(eol) + 1, packet.end()));
   load_state(*own, s);
   return path;
 }
