@@ -235,6 +235,7 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   if (console) session.add(train::progress(console, opts.run_dir));
   if (writer) {
     session.add(train::run_log(run));
+    session.add(train::status_file(run));
     session.add(train::sample_grids(run));
     if (cfg.train.eval_every > 0) session.add(train::periodic_eval(run, console));
   }

@@ -11,5 +11,7 @@ void add_info(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_evaluator(CLI::App& app);
 void add_bench(CLI::App& app);
+void add_serve(CLI::App& app);
+void add_report(CLI::App& app);
 
 }  // namespace ganforge::cli

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   ganforge::cli::add_evaluator(app);
   ganforge::cli::add_info(app);
   ganforge::cli::add_bench(app);
+  ganforge::cli::add_serve(app);
+  ganforge::cli::add_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 //   RUN/config.toml                       the resolved config (every key)
 //   RUN/metrics.jsonl                     one JSON object per logged step, and events
 //   RUN/eval.jsonl                        one line per `ganforge eval`
+//   RUN/status.json                       what the run is doing: state, step of budget, heartbeat, sessions
 //   RUN/samples/step-XXXXXXX.png          fixed-z sample grids
 //   RUN/checkpoints/step-XXXXXXX.pt       checkpoints (run/checkpoint_file.h), each with a .crc32 sidecar
 //   RUN/checkpoints/best.pt               the best checkpoint by train.eval_best (outside pruning)
@@ -30,6 +31,7 @@ class Layout {
   std::string config() const;
   std::string metrics() const;
   std::string eval_log() const;
+  std::string status() const;
   std::string samples_dir() const;
   std::string grid(int64_t step) const;
   std::string checkpoints_dir() const;

@@ -1,8 +1,8 @@
 // The observers a training run is made of (train/loop.h). Each owns one concern and is unit-tested without
 // the CLI (tests/unit/train/test_observers.cpp). app/train.cpp adds them in this order, which is the order of
 // their lines in metrics.jsonl within a step:
-//   divergence_guard, saturation_monitor, progress (console only), run_log, sample_grids, periodic_eval,
-//   checkpoints
+//   divergence_guard, saturation_monitor, progress (console only), run_log, status_file, sample_grids,
+//   periodic_eval, checkpoints
 #pragma once
 
 #include <cstdio>
@@ -30,6 +30,13 @@ std::unique_ptr<Observer> progress(FILE* console, const std::string& run_dir);
 // the previous line, with nimg, epoch, it_per_s (training time only) and time_s; every event as it comes.
 // On resume and rollback the lines after the state's step are dropped first: the resumed run writes them again.
 std::unique_ptr<Observer> run_log(const run::Layout& run);
+
+// RUN/status.json, rewritten (atomically) at the start, at every metrics line, at each rollback and at the
+// end: {"state": "training" | "finished" | "stopped" | "failed", "step", "steps" (the budget), "pid", "host",
+// "updated" (Unix seconds), "sessions": [{"from_step", "started", "ended", "outcome"}]} (one per process that
+// trained the run: a resume appends one). A process that ends by an exception leaves "failed"; one killed
+// leaves "training" with a stale heartbeat and a pid that is gone (what `ganforge serve` checks).
+std::unique_ptr<Observer> status_file(const run::Layout& run);
 
 // RUN/samples/step-N.png every train.sample_every steps and at the last: the sampling generator on the run's
 // fixed z (a scatter plot over real points for 2D data); event "warning" (what "low_diversity") when the

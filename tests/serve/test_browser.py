@@ -1,0 +1,128 @@
+"""The dashboard in a real browser: Debian's chromium, headless, driven by chromedriver through selenium,
+against `ganforge serve` while a run trains. Checks that the curves are drawn, that a new step appears
+without a reload, that the slider changes the grid, that the sampling panel returns a grid and that the 2D
+view draws; a screenshot of each view goes to $GANFORGE_ARTIFACTS (default build/test-artifacts/serve)."""
+import os
+import subprocess
+import time
+import unittest
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from serve_fixture import RUNS, SRC, Server, make_runs, remove, temp_root, train_args
+
+ARTIFACTS = os.environ.get("GANFORGE_ARTIFACTS", os.path.join(SRC, "build", "test-artifacts", "serve"))
+
+# Pixels of a canvas that are not blank (alpha > 0 and not white).
+INKED = """
+const c = arguments[0], ctx = c.getContext('2d');
+const d = ctx.getImageData(0, 0, c.width, c.height).data;
+let n = 0;
+for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) ++n;
+return n;
+"""
+
+
+class Browser(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        cls.root = temp_root()
+        make_runs(cls.root, ["ring", "digits"])
+        # The run that trains while the page is open: small steps logged often, grids every 40 steps.
+        config, *sets = RUNS["digits"]
+        sets = [s for s in sets if not s.startswith(("train.steps", "train.log_every", "train.sample_every"))]
+        cls.trainer = subprocess.Popen(
+            train_args(config, sets + ["train.steps=3000", "train.log_every=5", "train.sample_every=40"],
+                       os.path.join(cls.root, "live")),
+            cwd=SRC, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.server = Server(cls.root)
+        options = webdriver.ChromeOptions()
+        for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,1000"]:
+            options.add_argument(a)
+        options.binary_location = "/usr/bin/chromium"
+        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        cls.driver.set_page_load_timeout(60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.trainer.kill()
+        cls.trainer.wait()
+        cls.server.stop()
+        remove(cls.root)
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def wait(self, condition, timeout=60, what=""):
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(lambda d: condition(), what)
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+    def open_run(self, name, tab):
+        self.driver.get(self.server.url)
+        self.wait(lambda: self.js("return typeof state !== 'undefined' && state.order.length >= 2"), what="runs list")
+        self.wait(lambda: self.driver.find_elements(By.CSS_SELECTOR, "#runs tr[data-run='%s'] a" % name), what=name)
+        self.driver.find_element(By.CSS_SELECTOR, "#runs tr[data-run='%s'] a" % name).click()
+        self.wait(lambda: self.js("return state.focus") == name and self.js("return !!(state.runs[arguments[0]].checkpoint_list)", name))
+        self.driver.find_element(By.CSS_SELECTOR, "#tabs button[data-tab='%s']" % tab).click()
+
+    def test_1_curves_live(self):
+        # The live run must exist with a few steps before the page opens.
+        self.wait(lambda: os.path.exists(os.path.join(self.root, "live", "metrics.jsonl")), 120, "the run started")
+        self.open_run("live", "curves")
+        loss = self.driver.find_element(By.CSS_SELECTOR, "canvas[data-metric='loss_d']")
+        self.wait(lambda: self.js(INKED, loss) > 500, what="loss_d drawn")
+        self.wait(lambda: self.js("return document.getElementById('live').className") == "live on", what="live stream open")
+        first = self.js("const l = state.data.live.lines; return l.length ? l[l.length - 1].step : 0")
+        # No reload: the page's own state grows from the stream.
+        self.wait(lambda: self.js("const l = state.data.live.lines; return l[l.length - 1].step") > first, 90, "a new step")
+        last = self.js("const l = state.data.live.lines; return l[l.length - 1].step")
+        self.assertGreater(last, first)
+        self.assertEqual(self.js("return Chart.getChart(arguments[0]).data.datasets[0].data.length", loss),
+                         self.js("return state.data.live.lines.length"))
+        self.shot("curves")
+
+    def test_2_samples_slider(self):
+        self.wait(lambda: len(os.listdir(os.path.join(self.root, "live", "samples"))) >= 2, 120, "two grids")
+        self.open_run("live", "samples")
+        img = self.driver.find_element(By.ID, "grid-image")
+        self.wait(lambda: self.js("return arguments[0].complete && arguments[0].naturalWidth > 0", img), what="grid shown")
+        before = img.get_attribute("src")
+        self.js("const s = document.getElementById('grid-slider'); s.value = 0; s.dispatchEvent(new Event('input'));")
+        self.wait(lambda: img.get_attribute("src") != before, what="slider changes the image")
+        self.wait(lambda: self.js("return arguments[0].complete && arguments[0].naturalWidth > 0", img))
+        self.assertIn("/grid/40.png", img.get_attribute("src"))
+        self.shot("samples")
+
+    def test_3_sampling_panel(self):
+        self.open_run("digits", "play")
+        self.driver.find_element(By.ID, "play-seed").clear()
+        self.driver.find_element(By.ID, "play-seed").send_keys("5")
+        self.driver.find_element(By.ID, "play-draw").click()
+        img = self.driver.find_element(By.ID, "play-image")
+        self.wait(lambda: self.js("return arguments[0].src.startsWith('blob:') && arguments[0].complete && arguments[0].naturalWidth > 0", img),
+                  what="a sampled grid")
+        self.assertEqual(self.js("return arguments[0].naturalWidth", img), 242)  # 8 x 8 cells of 28 + 2 px padding
+        self.driver.find_element(By.ID, "interp-draw").click()
+        interp = self.driver.find_element(By.ID, "interp-image")
+        self.wait(lambda: self.js("return arguments[0].src.startsWith('blob:') && arguments[0].naturalWidth > 0", interp))
+        self.assertEqual(self.driver.find_element(By.ID, "play-error").text, "")
+        self.shot("generator")
+
+    def test_4_toy_view(self):
+        self.open_run("ring", "toy")
+        canvas = self.driver.find_element(By.ID, "toy-canvas")
+        self.wait(lambda: self.js("return Number(arguments[0].dataset.drawn || 0)", canvas) >= 1, what="2D view drawn")
+        self.assertGreater(self.js(INKED, canvas), 10000)
+        self.assertIn("of 8 modes covered", self.driver.find_element(By.ID, "toy-modes").text)
+        self.shot("toy")
+
+
+if __name__ == "__main__":
+    unittest.main()

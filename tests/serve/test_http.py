@@ -1,0 +1,311 @@
+"""HTTP-level tests of `ganforge serve`: every endpoint's JSON shape and status codes, the sampling panel
+against `ganforge sample`, path traversal, the token, the limits, files being written or deleted meanwhile,
+and the live stream. Real runs, a real server process, requests over 127.0.0.1."""
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import unittest
+import urllib.parse
+
+from serve_fixture import BIN, SRC, Server, get, get_json, make_runs, remove, temp_root, wait_for
+
+
+class Http(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = temp_root()
+        cls.runs = os.path.join(cls.root, "runs")
+        os.makedirs(cls.runs)
+        make_runs(cls.runs, ["digits", "cdigits", "ring"])
+        # Outside the served folder: what traversal attempts reach for.
+        with open(os.path.join(cls.root, "secret.txt"), "w") as f:
+            f.write("SECRET-OUTSIDE-THE-RUNS-FOLDER\n")
+        os.symlink(os.path.join(cls.root), os.path.join(cls.runs, "link-out"))
+        cls.server = Server(cls.runs)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        remove(cls.root)
+
+    def url(self, path):
+        return self.server.base + path
+
+    def test_runs_list(self):
+        status, j = get_json(self.url("api/runs"))
+        self.assertEqual(status, 200)
+        names = [r["name"] for r in j["runs"]]
+        self.assertEqual(names, ["cdigits", "digits", "ring"])  # link-out is not a run
+        r = {x["name"]: x for x in j["runs"]}
+        self.assertEqual(r["digits"]["step"], 120)
+        self.assertEqual(r["digits"]["steps"], 120)
+        self.assertEqual(r["digits"]["state"], "finished")
+        self.assertEqual(r["digits"]["dataset"], "mnist")
+        self.assertEqual(r["digits"]["grids"], 3)  # steps 40, 80, 120
+        self.assertTrue(r["ring"]["points"])
+        self.assertTrue(r["cdigits"]["conditional"])
+        self.assertGreater(r["digits"]["time_s"], 0)
+
+    def test_run_details(self):
+        status, j = get_json(self.url("api/runs/digits"))
+        self.assertEqual(status, 200)
+        self.assertEqual(j["grid_steps"], [40, 80, 120])
+        self.assertEqual([c["name"] for c in j["checkpoint_list"]], ["step-0000000.pt", "step-0000060.pt", "step-0000120.pt"])
+        self.assertIn("[train]", j["config_text"])
+        self.assertEqual(j["status"]["state"], "finished")
+        self.assertEqual(j["status"]["sessions"][0]["from_step"], 0)
+        self.assertEqual(get_json(self.url("api/runs/nope"))[0], 404)
+
+    def test_metrics_incremental(self):
+        status, j = get_json(self.url("api/runs/digits/metrics"))
+        self.assertEqual(status, 200)
+        steps = [l["step"] for l in j["lines"] if "event" not in l]
+        self.assertEqual(steps, list(range(10, 121, 10)))
+        size = os.path.getsize(os.path.join(self.runs, "digits", "metrics.jsonl"))
+        self.assertEqual(j["next"], size)
+        _, again = get_json(self.url("api/runs/digits/metrics?since=%d" % j["next"]))
+        self.assertEqual(again["lines"], [])
+        _, beyond = get_json(self.url("api/runs/digits/metrics?since=%d" % (size + 100)))
+        self.assertTrue(beyond["reset"])  # a rewritten (shorter) file starts again
+        self.assertEqual(len(beyond["lines"]), len(j["lines"]))
+        self.assertEqual(get_json(self.url("api/runs/digits/metrics?since=-1"))[0], 400)
+        self.assertEqual(get_json(self.url("api/runs/digits/metrics?since=abc"))[0], 400)
+
+    def test_half_written_and_malformed_lines(self):
+        run = os.path.join(self.runs, "being-written")
+        subprocess.run(["cp", "-r", os.path.join(self.runs, "digits"), run], check=True)
+        try:
+            with open(os.path.join(run, "metrics.jsonl"), "a") as f:
+                f.write('{"step": 130, "loss_d": \n')  # malformed
+                f.write('{"step": 140, "loss_d": 1.0}\n')
+                f.write('{"step": 150, "loss_')  # no newline yet: a line being written
+            status, j = get_json(self.url("api/runs/being-written/metrics"))
+            self.assertEqual(status, 200)
+            self.assertEqual(j["skipped"], 1)
+            self.assertEqual(j["lines"][-1]["step"], 140)
+            self.assertEqual(get_json(self.url("api/runs"))[0], 200)
+            with open(os.path.join(run, "status.json"), "w") as f:
+                f.write("{not json")
+            status, j = get_json(self.url("api/runs/being-written"))
+            self.assertEqual(status, 200)
+            self.assertEqual(j["state"], "finished")  # no usable status: by the last step against the budget
+        finally:
+            subprocess.run(["rm", "-rf", run])
+
+    def test_grids_and_exports(self):
+        status, headers, body = get(self.url("api/runs/digits/grid/80.png"))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "image/png")
+        with open(os.path.join(self.runs, "digits", "samples", "step-0000080.png"), "rb") as f:
+            self.assertEqual(body, f.read())
+        self.assertEqual(get(self.url("api/runs/digits/grid/81.png"))[0], 404)
+        status, headers, gif = get(self.url("api/runs/digits/grids.gif"))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "image/gif")
+        self.assertTrue(gif.startswith(b"GIF89a"))
+        self.assertEqual(gif.count(b"\x21\xf9\x04"), 3)  # a graphic control block per frame: 3 grids
+        status, _, strip = get(self.url("api/runs/digits/grids.png?frames=2"))
+        self.assertEqual(status, 200)
+        width = int.from_bytes(strip[16:20], "big")
+        with open(os.path.join(self.runs, "digits", "samples", "step-0000080.png"), "rb") as f:
+            one = int.from_bytes(f.read()[16:20], "big")
+        self.assertEqual(width, 2 * one)
+
+    def sample_cli(self, run, *args):
+        out = os.path.join(self.root, "cli-%d.png" % threading.get_ident())
+        subprocess.run([BIN, "sample", "--run", os.path.join(self.runs, run), "--out", out, *args], check=True,
+                       cwd=SRC, stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            return f.read()
+
+    def test_sample_is_what_the_cli_draws(self):
+        status, headers, body = get(self.url("api/runs/digits/sample?seed=7&n=16&checkpoint=step-0000060.pt"))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "image/png")
+        ckpt = os.path.join(self.runs, "digits", "checkpoints", "step-0000060.pt")
+        self.assertEqual(body, self.sample_cli("digits", "--checkpoint", ckpt, "--seed", "7", "--n", "16"))
+        _, _, newest = get(self.url("api/runs/digits/sample?seed=7&n=16"))
+        self.assertEqual(newest, self.sample_cli("digits", "--seed", "7", "--n", "16"))
+        _, _, label = get(self.url("api/runs/cdigits/sample?seed=2&n=10&label=3"))
+        self.assertEqual(label, self.sample_cli("cdigits", "--seed", "2", "--n", "10", "--label", "3"))
+
+    def test_sample_bad_requests(self):
+        for query, words in [("n=257", "n must be in [1, 256]"), ("n=0", "n must be"), ("seed=x", "seed must be an integer"),
+                             ("label=3", "not conditional"), ("checkpoint=../config.toml", "no checkpoint named"),
+                             ("checkpoint=step-0000061.pt", "no checkpoint named")]:
+            status, j = get_json(self.url("api/runs/digits/sample?" + query))
+            self.assertEqual(status, 400, query)
+            self.assertIn(words, j["error"], query)
+        status, j = get_json(self.url("api/runs/cdigits/sample?label=10"))
+        self.assertEqual(status, 400)
+        self.assertIn("out of range", j["error"])
+
+    def test_interpolate(self):
+        status, headers, body = get(self.url("api/runs/digits/interpolate?seed=1&seed_b=2&rows=2&steps=5&mode=linear"))
+        self.assertEqual(status, 200)
+        self.assertTrue(body.startswith(b"\x89PNG"))
+        self.assertEqual(get(self.url("api/runs/digits/interpolate?rows=20&steps=16"))[0], 400)  # 320 images > 256
+        self.assertEqual(get(self.url("api/runs/digits/interpolate?steps=17"))[0], 400)
+        self.assertEqual(get(self.url("api/runs/ring/interpolate"))[0], 400)
+
+    def test_toy(self):
+        status, j = get_json(self.url("api/runs/ring/toy?n=500&resolution=32&seed=1"))
+        self.assertEqual(status, 200)
+        self.assertEqual(len(j["fake"]), 1000)
+        self.assertEqual(len(j["d"]), 32 * 32)
+        self.assertEqual(j["d_kind"], "probability")
+        self.assertTrue(all(0 <= v <= 1 for v in j["d"]))
+        self.assertEqual(j["modes"]["of"], 8)
+        self.assertLessEqual(j["modes"]["covered"], 8)
+        self.assertEqual(j["step"], 300)
+        self.assertEqual(get(self.url("api/runs/digits/toy"))[0], 400)
+        self.assertEqual(get(self.url("api/runs/ring/toy?resolution=129"))[0], 400)
+
+    def test_traversal(self):
+        attempts = ["api/runs/..%2Fsecret.txt", "api/runs/%2e%2e/metrics", "api/runs/..%2F..%2Fetc/metrics",
+                    "api/runs/link-out/metrics", "api/runs/link-out", "static/..%2Fsecret.txt", "static/../../secret.txt",
+                    "api/runs/digits/grid/..%2F..%2F..%2Fsecret.txt", "api/runs/%2Fetc%2Fpasswd/metrics",
+                    "api/runs/.hidden/metrics", "..%2F..%2Fsecret.txt", "api/runs/digits/sample?checkpoint=%2Fetc%2Fpasswd",
+                    "api/runs/digits/sample?checkpoint=..%2F..%2Fdigits%2Fcheckpoints%2Fstep-0000060.pt"]
+        for a in attempts:
+            status, _, body = get(self.url(a))
+            self.assertIn(status, (400, 404), a)
+            self.assertNotIn(b"SECRET", body, a)
+            self.assertNotIn(b"root:", body, a)
+        # The raw path, not normalised by a client library.
+        with socket.create_connection(("127.0.0.1", urllib.parse.urlparse(self.server.base).port)) as s:
+            s.sendall(b"GET /static/../../../../etc/passwd HTTP/1.0\r\n\r\n")
+            reply = s.recv(65536)
+        self.assertNotIn(b"root:", reply)
+
+    def test_read_only_and_bounded(self):
+        self.assertEqual(get(self.url("api/runs"), data=b"x", method="POST")[0], 405)
+        self.assertEqual(get(self.url("api/runs/digits"), method="DELETE")[0], 405)
+        status, _, _ = get(self.url("api/runs"), data=b"x" * 100000, method="PUT")
+        self.assertIn(status, (405, 413))
+        # Nothing the server did wrote to the runs folder.
+        self.assertFalse([p for p in os.listdir(os.path.join(self.runs, "digits")) if ".tmp." in p])
+
+    def test_run_deleted_while_served(self):
+        run = os.path.join(self.runs, "short-lived")
+        subprocess.run(["cp", "-r", os.path.join(self.runs, "digits"), run], check=True)
+        self.assertIn("short-lived", [r["name"] for r in get_json(self.url("api/runs"))[1]["runs"]])
+        subprocess.run(["rm", "-rf", run], check=True)
+        self.assertNotIn("short-lived", [r["name"] for r in get_json(self.url("api/runs"))[1]["runs"]])
+        self.assertEqual(get(self.url("api/runs/short-lived/metrics"))[0], 404)
+        self.assertEqual(get(self.url("api/runs"))[0], 200)
+
+    def test_killed_run(self):
+        run = os.path.join(self.runs, "killed")
+        subprocess.run(["cp", "-r", os.path.join(self.runs, "digits"), run], check=True)
+        try:
+            p = subprocess.Popen(["true"])
+            p.wait()  # a pid that is gone
+            with open(os.path.join(run, "status.json")) as f:
+                st = json.load(f)
+            st.update(state="training", pid=p.pid, host=socket.gethostname())
+            with open(os.path.join(run, "status.json"), "w") as f:
+                json.dump(st, f)
+            self.assertEqual(get_json(self.url("api/runs/killed"))[1]["state"], "killed")
+        finally:
+            subprocess.run(["rm", "-rf", run])
+
+    def test_live_stream(self):
+        import http.client
+        port = urllib.parse.urlparse(self.server.base).port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/live")
+        r = conn.getresponse()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Type"), "text/event-stream")
+        first = {}
+        while len(first) < 3:  # one event per run at connection
+            line = r.fp.readline().decode()
+            if line.startswith("data: "):
+                d = json.loads(line[6:])
+                first[d["run"]] = d
+        self.assertEqual(set(first), {"cdigits", "digits", "ring"})
+        with open(os.path.join(self.runs, "ring", "metrics.jsonl"), "a") as f:
+            f.write('{"step": 301}\n')
+        t0 = time.time()
+        while True:
+            line = r.fp.readline().decode()
+            if line.startswith("data: "):
+                d = json.loads(line[6:])
+                if d["run"] == "ring":
+                    break
+        self.assertLess(time.time() - t0, 5)
+        self.assertGreater(d["metrics_bytes"], first["ring"]["metrics_bytes"])
+        conn.close()
+
+
+class Limits(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = temp_root()
+        make_runs(cls.root, ["digits"])
+
+    @classmethod
+    def tearDownClass(cls):
+        remove(cls.root)
+
+    def test_token(self):
+        s = Server(self.root, "--token", "abc123")
+        try:
+            self.assertIn("?token=abc123", s.banner)
+            self.assertEqual(get(s.base + "api/runs")[0], 401)
+            self.assertEqual(get(s.base + "api/runs?token=wrong")[0], 401)
+            self.assertEqual(get(s.base)[0], 401)
+            self.assertEqual(get(s.base + "api/runs?token=abc123")[0], 200)
+            self.assertEqual(get(s.base + "api/runs", headers={"Authorization": "Bearer abc123"})[0], 200)
+        finally:
+            s.stop()
+
+    def test_any_address_needs_a_token(self):
+        s = Server(self.root, "--host", "0.0.0.0")
+        try:
+            token = s.url.split("token=")[1]
+            self.assertEqual(len(token), 32)
+            self.assertEqual(get(s.base + "api/runs")[0], 401)
+            self.assertEqual(get(s.base + "api/runs?token=" + token)[0], 200)
+        finally:
+            self.assertEqual(s.stop(), 0)
+        self.assertIn("warning", s.stderr)
+
+    def test_concurrent_sampling_is_bounded(self):
+        s = Server(self.root, "--max-sampling", "1", env={"GANFORGE_TEST_FAULT": "slow_sampling:1"})
+        try:
+            codes = []
+            def one():
+                codes.append(get(s.base + "api/runs/digits/sample?n=4")[0])
+            threads = [threading.Thread(target=one) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            # Each request holds the one slot for a second: the first is served, the others arrive meanwhile.
+            self.assertEqual(sorted(codes), [200, 429, 429, 429])
+        finally:
+            s.stop()
+
+    def test_bad_arguments(self):
+        for args, words in [(["--runs", "/nonexistent"], "runs folder not found"), (["--port", "70000"], "70000")]:
+            r = subprocess.run([BIN, "serve", *args], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn(words, r.stderr + r.stdout)
+        busy = Server(self.root)
+        try:
+            port = urllib.parse.urlparse(busy.base).port
+            r = subprocess.run([BIN, "serve", "--runs", self.root, "--port", str(port)], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+            self.assertIn("cannot listen", r.stderr)
+        finally:
+            busy.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
