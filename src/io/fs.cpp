@@ -122,7 +122,7 @@ bool write_all(int fd, const uint8_t* data, size_t size, const std::string& path
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip) {
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip, bool durable) {
   const std::vector<uint8_t> packed = gzip ? gzip_compress(bytes) : std::vector<uint8_t>();
   const std::vector<uint8_t>& data = gzip ? packed : bytes;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -140,7 +140,7 @@ void write_file_atomic(const std::string& path, const std::vector<uint8_t>& byte
     test_hooks::die();
   }
   if (!write_all(fd, data.data(), data.size(), path)) fail("write failed");
-  if (::fsync(fd) != 0) fail("write failed");
+  if (durable && ::fsync(fd) != 0) fail("write failed");
   if (::close(fd) != 0) {
     const std::string err = errno_text();
     ::unlink(tmp.c_str());
@@ -178,8 +178,8 @@ void AppendFile::sync() {
   if (::fdatasync(fd_) != 0) throw WriteError(path_ + ": write failed (" + errno_text() + ")");
 }
 
-void write_text_atomic(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()), false);
+void write_text_atomic(const std::string& path, const std::string& text, bool durable) {
+  write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()), false, durable);
 }
 
 std::string fnv1a64_hex(const void* data, size_t size) {

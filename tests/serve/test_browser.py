@@ -12,7 +12,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from serve_fixture import RUNS, SRC, Server, make_runs, remove, temp_root, train_args
+from serve_fixture import BIN, RUNS, SRC, Server, make_runs, remove, temp_root, train_args
 
 ARTIFACTS = os.environ.get("GANFORGE_ARTIFACTS", os.path.join(SRC, "build", "test-artifacts", "serve"))
 
@@ -122,6 +122,22 @@ class Browser(unittest.TestCase):
         self.assertGreater(self.js(INKED, canvas), 10000)
         self.assertIn("of 8 modes covered", self.driver.find_element(By.ID, "toy-modes").text)
         self.shot("toy")
+
+    def test_5_report_opens_offline(self):
+        out = os.path.join(self.root, "report.html")
+        subprocess.run([BIN, "report", "--run", os.path.join(self.root, "digits"),
+                        "--out", out], check=True, cwd=SRC, stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            html = f.read()
+        self.assertNotIn('src="http', html)  # nothing fetched: Chart.js and the grid are inlined
+        self.assertIn("data:image/png;base64,", html)
+        self.driver.get("file://" + out)
+        loss = self.driver.find_element(By.CSS_SELECTOR, "canvas[data-metric='loss_d']")
+        self.wait(lambda: self.js(INKED, loss) > 500, what="report curves drawn")
+        img = self.driver.find_element(By.ID, "grid")
+        self.assertGreater(self.js("return arguments[0].naturalWidth", img), 0)
+        self.assertIn("step 120 of 120", self.driver.find_element(By.ID, "summary").text)
+        self.shot("report")
 
 
 if __name__ == "__main__":

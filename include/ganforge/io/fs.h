@@ -14,9 +14,11 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 // Write to `path`.tmp.<pid>, fsync, rename over `path`: readers see the old file or the new one, never a
 // partial one. gzip-compresses first when `gzip` is true. Throws WriteError (core/error.h) naming `path`
 // when any step fails (directory not writable, disk full, file size limit); the old file is then untouched
-// and no temporary file is left.
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip = false);
-void write_text_atomic(const std::string& path, const std::string& text);
+// and no temporary file is left. `durable` false skips the fsync: still atomic for readers, but a power cut
+// may leave the old file (for heartbeats such as RUN/status.json, rewritten every few steps).
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip = false,
+                       bool durable = true);
+void write_text_atomic(const std::string& path, const std::string& text, bool durable = true);
 
 // A file that grows by whole lines (metrics.jsonl, eval.jsonl). Every write is checked: a failure is a
 // WriteError naming the file, and the file is cut back to its last whole line, so a reader never meets

@@ -85,7 +85,8 @@ class StatusFile : public Observer {
                         {"pid", static_cast<int64_t>(getpid())}, {"host", host_name()},
                         {"updated", now},         {"sessions", sessions_}};
     if (!message.empty()) j["message"] = message;
-    fs::write_text_atomic(run_.status(), j.dump(1) + "\n");
+    // A heartbeat: atomic for readers, synced to the disk only when the process ends.
+    fs::write_text_atomic(run_.status(), j.dump(1) + "\n", /*durable=*/state != "training");
   }
 
   run::Layout run_;
