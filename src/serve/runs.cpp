@@ -179,6 +179,40 @@ nlohmann::json run_summary(const std::string& run_dir, const std::string& name) 
   return j;
 }
 
+nlohmann::json run_signature(const std::string& run_dir) {
+  const run::Layout run(run_dir);
+  auto size = [](const std::string& p) {
+    std::error_code ec;
+    const auto n = fsys::file_size(p, ec);
+    return ec ? int64_t{0} : static_cast<int64_t>(n);
+  };
+  // Each time on its own: files written within one clock tick share a time, so a maximum would miss one.
+  const nlohmann::json changed = {mtime_of(run.metrics()), mtime_of(run.status()), mtime_of(run.eval_log()),
+                                  mtime_of(run.config()), mtime_of(run.samples_dir()), mtime_of(run.checkpoints_dir())};
+  return {{"metrics_bytes", size(run.metrics())}, {"evals_bytes", size(run.eval_log())},
+          {"grids", sample_steps(run_dir).size()}, {"checkpoints", run.checkpoints().size()}, {"changed", changed}};
+}
+
+nlohmann::json SummaryCache::get(const std::string& run_dir, const std::string& name) {
+  const nlohmann::json sig = run_signature(run_dir);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(run_dir);
+    if (it != entries_.end() && it->second.signature == sig) {
+      nlohmann::json j = it->second.summary;
+      j["name"] = name;
+      // A training run's state depends on its process too (killed): never cached.
+      if (j.value("state", "") == "training" || j.value("state", "") == "killed")
+        j["state"] = run_state(read_status(run_dir), nullptr, j.value("step", int64_t{0}), j.value("steps", int64_t{0}));
+      return j;
+    }
+  }
+  nlohmann::json j = run_summary(run_dir, name);
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[run_dir] = {sig, j};
+  return j;
+}
+
 std::vector<int64_t> sample_steps(const std::string& run_dir) {
   std::vector<int64_t> out;
   std::error_code ec;

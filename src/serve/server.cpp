@@ -59,6 +59,7 @@ struct Site {
   std::atomic<int64_t> sampling{0};
   std::atomic<int64_t> live{0};
   std::atomic<bool> stopping{false};
+  SummaryCache summaries;
 
   Site(const ServeOptions& o, Generators& g) : opts(o), runs(o.runs), generators(g) {}
 
@@ -131,7 +132,7 @@ void add_run_files(httplib::Server& svr, Site& site) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& name : site.runs.names()) {
       const std::string dir = site.runs.resolve(name);
-      if (!dir.empty()) list.push_back(run_summary(dir, name));  // a run deleted meanwhile is left out
+      if (!dir.empty()) list.push_back(site.summaries.get(dir, name));  // a run deleted meanwhile is left out
     }
     send_json(res, {{"runs", list}, {"root", site.opts.runs}});
   });
@@ -233,22 +234,15 @@ void add_sampling(httplib::Server& svr, Site& site) {
   });
 }
 
-// What changes when a run moves on: sizes and times of the files it writes.
+// Every run's signature (serve/runs.h), with its name.
 std::map<std::string, nlohmann::json> signatures(const RunsFolder& runs) {
   std::map<std::string, nlohmann::json> out;
   for (const auto& name : runs.names()) {
     const std::string dir = runs.resolve(name);
     if (dir.empty()) continue;
-    const run::Layout run(dir);
-    auto size = [](const std::string& p) {
-      std::error_code ec;
-      const auto n = std::filesystem::file_size(p, ec);
-      return ec ? int64_t{0} : static_cast<int64_t>(n);
-    };
-    const nlohmann::json status = read_status(dir);
-    out[name] = {{"run", name}, {"metrics_bytes", size(run.metrics())}, {"evals_bytes", size(run.eval_log())},
-                 {"grids", sample_steps(dir).size()}, {"checkpoints", run.checkpoints().size()},
-                 {"status_updated", status.value("updated", 0.0)}};
+    nlohmann::json sig = run_signature(dir);
+    sig["run"] = name;
+    out[name] = std::move(sig);
   }
   return out;
 }

@@ -3,6 +3,7 @@ against `ganforge sample`, path traversal, the token, the limits, files being wr
 and the live stream. Real runs, a real server process, requests over 127.0.0.1."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -10,7 +11,7 @@ import time
 import unittest
 import urllib.parse
 
-from serve_fixture import BIN, SRC, Server, get, get_json, make_runs, remove, temp_root, wait_for
+from serve_fixture import BIN, RUNS, SRC, Server, get, get_json, make_runs, remove, temp_root, train_args, wait_for
 
 
 class Http(unittest.TestCase):
@@ -290,6 +291,32 @@ class Limits(unittest.TestCase):
             self.assertEqual(sorted(codes), [200, 429, 429, 429])
         finally:
             s.stop()
+
+    def test_resume_is_a_new_session_and_stop_is_stopped(self):
+        run = os.path.join(self.root, "resumed")
+        config, *sets = RUNS["digits"]
+        # Stopped by SIGTERM at the first log line after step 30: status "stopped"; resumed to the end.
+        p = subprocess.Popen(train_args(config, sets, run), cwd=SRC, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: os.path.exists(os.path.join(run, "status.json")) and
+                 json.load(open(os.path.join(run, "status.json"))).get("step", 0) >= 30, 120, 0.02)
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=120), 0)
+        with open(os.path.join(run, "status.json")) as f:
+            first = json.load(f)
+        self.assertEqual(first["state"], "stopped")
+        self.assertLess(first["step"], 120)
+        subprocess.run([BIN, "train", "--resume", run, "--quiet"], check=True, cwd=SRC, stdout=subprocess.DEVNULL)
+        s = Server(self.root)
+        try:
+            _, j = get_json(s.base + "api/runs/resumed")
+        finally:
+            s.stop()
+        self.assertEqual(j["state"], "finished")
+        sessions = j["status"]["sessions"]
+        self.assertEqual(len(sessions), 2)
+        self.assertEqual(sessions[0]["outcome"], "stopped")
+        self.assertEqual(sessions[1]["outcome"], "finished")
+        self.assertEqual(sessions[1]["from_step"], first["step"])  # the page marks the resume here
 
     def test_bad_arguments(self):
         for args, words in [(["--runs", "/nonexistent"], "runs folder not found"), (["--port", "70000"], "70000")]:

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,25 @@ std::string run_state(const nlohmann::json& status, const nlohmann::json& last_e
 // updated (Unix seconds of the last write), points (2D data), conditional, the newest fid / modes from an
 // evaluation (periodic or `ganforge eval`), and counts of grids and checkpoints.
 nlohmann::json run_summary(const std::string& run_dir, const std::string& name);
+
+// What changes when a run moves on: the sizes and modification times of the files it writes and its numbers
+// of grids and checkpoints, as {"metrics_bytes", "evals_bytes", "grids", "checkpoints", "changed" (the times)}. Cheap
+// (a few stat calls and two directory listings): the live stream compares it, and SummaryCache keys on it.
+nlohmann::json run_signature(const std::string& run_dir);
+
+// run_summary, recomputed only when the run's signature changed (reading every run's whole metrics.jsonl on
+// each request of the runs list costs time in proportion to all the runs' history). Thread-safe.
+class SummaryCache {
+ public:
+  nlohmann::json get(const std::string& run_dir, const std::string& name);
+
+ private:
+  struct Entry {
+    nlohmann::json signature, summary;
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
 
 // The steps of RUN/samples/step-N.png, ascending.
 std::vector<int64_t> sample_steps(const std::string& run_dir);

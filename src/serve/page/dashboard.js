@@ -368,12 +368,21 @@ async function renderEvals() {
   const j = await getJSON(runPath(state.focus) + '/evals');
   const keys = EVAL_KEYS.filter((k) => j.lines.some((l) => evalValue(l.generated || {}, k) !== null));
   $('evals').querySelector('thead').innerHTML =
-    '<tr><th>step</th><th>n</th><th>generator</th>' + keys.map((k) => `<th>${k}</th>`).join('') + '<th>classes</th><th>when</th></tr>';
-  $('evals').querySelector('tbody').innerHTML = j.lines.map((l) => {
+    '<tr><th>step</th><th>n</th><th>generator</th>' + keys.map((k) => `<th>${k}</th>`).join('') +
+    '<th>classes</th><th>when</th><th>manifest</th></tr>';
+  const tbody = $('evals').querySelector('tbody');
+  tbody.innerHTML = j.lines.map((l) => {
     const cls = l.generated && l.generated.classes ? `${l.generated.classes.covered}/${l.generated.classes.of}` : '';
     return `<tr><td>${l.step}</td><td>${l.n || ''}</td><td>${l.generator || ''}</td>` +
-      keys.map((k) => `<td>${metricCell(l.generated, l.real_floor, k)}</td>`).join('') + `<td>${cls}</td><td>${l.time || ''}</td></tr>`;
+      keys.map((k) => `<td>${metricCell(l.generated, l.real_floor, k)}</td>`).join('') +
+      `<td>${cls}</td><td>${l.time || ''}</td><td><details><summary>how measured</summary><pre></pre></details></td></tr>`;
   }).join('') || '<tr><td colspan="9">no ganforge eval yet</td></tr>';
+  // The manifest: how each number was made (checkpoint, sampler, seed, extractor and its hash, reference set).
+  tbody.querySelectorAll('pre').forEach((pre, i) => {
+    const l = j.lines[i], m = {};
+    for (const k of ['checkpoint', 'generator', 'n', 'seed', 'quantized', 'extractor', 'reference', 'dataset']) if (k in l) m[k] = l[k];
+    pre.textContent = JSON.stringify(m, null, 1);
+  });
   const cur = state.data[state.focus] || { events: [] };
   const periodic = cur.events.filter((e) => e.event === 'eval');
   const pkeys = EVAL_KEYS.filter((k) => periodic.some((e) => evalValue(e, k) !== null));

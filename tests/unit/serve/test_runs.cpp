@@ -119,6 +119,34 @@ TEST(RunSummary, ListsGridsCheckpointsAndTheNewestEvaluation) {
   EXPECT_EQ(run_summary(d, "r")["fid"], 8.0);
 }
 
+TEST(SummaryCache, RecomputesWhenTheRunMovesOn) {
+  test::TempDir dir;
+  const std::string d = make_run(dir, "r");
+  const run::Layout run(d);
+  std::ofstream(run.metrics()) << "{\"step\": 10}\n";
+  SummaryCache cache;
+  EXPECT_EQ(cache.get(d, "r")["step"], 10);
+  const nlohmann::json sig = run_signature(d);
+  EXPECT_EQ(run_signature(d), sig);  // nothing moved
+  std::ofstream(run.metrics(), std::ios::app) << "{\"step\": 20}\n";
+  EXPECT_NE(run_signature(d), sig);
+  EXPECT_EQ(cache.get(d, "r")["step"], 20);
+  std::ofstream(run.grid(20)) << "x";
+  EXPECT_EQ(cache.get(d, "r")["grids"], 1);
+  // A training run whose process is gone is "killed" at once, though no file changed.
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  std::ofstream(run.status()) << nlohmann::json({{"state", "training"}, {"host", host}, {"pid", getpid()}, {"step", 20}}).dump();
+  EXPECT_EQ(cache.get(d, "r")["state"], "training");
+  const pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  waitpid(gone, nullptr, 0);
+  const auto t = std::filesystem::last_write_time(run.status());
+  std::ofstream(run.status()) << nlohmann::json({{"state", "training"}, {"host", host}, {"pid", gone}, {"step", 20}}).dump();
+  std::filesystem::last_write_time(run.status(), t);  // same size and time: the cached summary is used
+  EXPECT_EQ(cache.get(d, "r")["state"], "killed");
+}
+
 TEST(Gif, EncodesLoopingFramesOfOneSize) {
   png::Image a{4, 3, 1, std::vector<uint8_t>(12, 0)}, b{4, 3, 1, std::vector<uint8_t>(12, 255)};
   const auto bytes = gif::encode({a, b, a}, 20);
