@@ -318,6 +318,43 @@ class Limits(unittest.TestCase):
         self.assertEqual(sessions[1]["outcome"], "finished")
         self.assertEqual(sessions[1]["from_step"], first["step"])  # the page marks the resume here
 
+    def test_failed_run(self):
+        run = os.path.join(self.root, "failed")
+        config, *sets = RUNS["digits"]
+        # The second grid write fails as on a full disk: train exits 3 and leaves status "failed".
+        r = subprocess.run(train_args(config, sets, run), cwd=SRC, capture_output=True, text=True,
+                           env=dict(os.environ, GANFORGE_TEST_FAULT="nospace:step-0000080.png"))
+        self.assertEqual(r.returncode, 3, r.stderr)
+        s = Server(self.root)
+        try:
+            _, j = get_json(s.base + "api/runs/failed")
+        finally:
+            s.stop()
+        self.assertEqual(j["state"], "failed")
+        self.assertIn("ended with an error at step 80", j["status"]["message"])
+
+    def test_evaluations(self):
+        run = os.path.join(self.root, "evaluated")
+        subprocess.run(["cp", "-r", os.path.join(self.root, "digits"), run], check=True)
+        try:
+            line = {"step": 120, "n": 100, "generated": {"fid": 50.5, "classes": {"covered": 7, "of": 10}},
+                    "real_floor": {"fid": 0.5}, "extractor": {"name": "x", "hash": "00"}}
+            with open(os.path.join(run, "eval.jsonl"), "w") as f:
+                f.write(json.dumps(line) + "\n")
+            s = Server(self.root)
+            try:
+                status, j = get_json(s.base + "api/runs/evaluated/evals")
+                _, runs = get_json(s.base + "api/runs")
+            finally:
+                s.stop()
+            self.assertEqual(status, 200)
+            self.assertEqual(j["lines"], [line])  # everything, the manifest included
+            summary = {r["name"]: r for r in runs["runs"]}["evaluated"]
+            self.assertEqual(summary["fid"], 50.5)
+            self.assertEqual(summary["modes"], {"covered": 7, "of": 10})
+        finally:
+            subprocess.run(["rm", "-rf", run])
+
     def test_bad_arguments(self):
         for args, words in [(["--runs", "/nonexistent"], "runs folder not found"), (["--port", "70000"], "70000")]:
             r = subprocess.run([BIN, "serve", *args], capture_output=True, text=True, timeout=30)
