@@ -2,6 +2,7 @@
 against `ganforge serve` while a run trains. Checks that the curves are drawn, that a new step appears
 without a reload, that the slider changes the grid, that the sampling panel returns a grid and that the 2D
 view draws; a screenshot of each view goes to $GANFORGE_ARTIFACTS (default build/test-artifacts/serve)."""
+import json
 import os
 import subprocess
 import time
@@ -84,6 +85,10 @@ class Browser(unittest.TestCase):
         self.wait(lambda: self.js("const l = state.data.live.lines; return l[l.length - 1].step") > first, 90, "a new step")
         last = self.js("const l = state.data.live.lines; return l[l.length - 1].step")
         self.assertGreater(last, first)
+        # The runs table follows too (its refresh is throttled, never starved by a run that changes all the time).
+        cell = "return document.querySelector(\"#runs tr[data-run='live'] td:nth-child(5)\").textContent"
+        shown = self.js(cell)
+        self.wait(lambda: self.js(cell) != shown, 30, "the runs table's step moves")
         self.assertEqual(self.js("return Chart.getChart(arguments[0]).data.datasets[0].data.length", loss),
                          self.js("return state.data.live.lines.length"))
         self.shot("curves")
@@ -99,6 +104,14 @@ class Browser(unittest.TestCase):
         self.wait(lambda: self.js("return arguments[0].complete && arguments[0].naturalWidth > 0", img))
         self.assertIn("/grid/40.png", img.get_attribute("src"))
         self.shot("samples")
+        # A finished run, focused while another trains: the runs list the page refreshes after each change of
+        # the training run must not drop the focused run's grids.
+        self.open_run("digits", "curves")
+        time.sleep(2.5)  # past a few list refreshes (1 s after the training run's events)
+        self.driver.find_element(By.CSS_SELECTOR, "#tabs button[data-tab='samples']").click()
+        img = self.driver.find_element(By.ID, "grid-image")
+        self.wait(lambda: self.js("return arguments[0].complete && arguments[0].naturalWidth > 0", img), 10,
+                  "grid shown after the list refresh")
 
     def test_3_sampling_panel(self):
         self.open_run("digits", "play")
@@ -122,6 +135,19 @@ class Browser(unittest.TestCase):
         self.assertGreater(self.js(INKED, canvas), 10000)
         self.assertIn("of 8 modes covered", self.driver.find_element(By.ID, "toy-modes").text)
         self.shot("toy")
+
+    def test_6_run_files_cannot_inject_script(self):
+        # eval.jsonl is data: markup in it is shown as text, never run.
+        evil = '<img src=x onerror="window.pwned=1">'
+        with open(os.path.join(self.root, "digits", "eval.jsonl"), "w") as f:
+            f.write(json.dumps({"step": 120, "n": 10, "generator": evil, "time": evil,
+                                "generated": {"fid": 1.5}, "real_floor": {"fid": 0.5}}) + "\n")
+        self.open_run("digits", "evals")
+        self.wait(lambda: "1.500" in self.driver.find_element(By.ID, "evals").text, what="evaluations table")
+        self.assertIn(evil, self.driver.find_element(By.ID, "evals").text)  # shown as text
+        time.sleep(0.5)
+        self.assertIsNone(self.js("return window.pwned"))
+        self.shot("evaluations")
 
     def test_5_report_opens_offline(self):
         out = os.path.join(self.root, "report.html")

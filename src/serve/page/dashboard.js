@@ -25,6 +25,8 @@ async function getJSON(path, params) {
   return j;
 }
 const $ = (id) => document.getElementById(id);
+// Text from the run files goes into HTML templates escaped (a runs folder may hold files anyone wrote).
+const esc = (v) => String(v === null || v === undefined ? '' : v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const runPath = (name) => 'api/runs/' + encodeURIComponent(name);
 function fmt(v, digits) {
   if (v === null || v === undefined) return '';
@@ -41,9 +43,11 @@ function clock(s) {
 async function loadRuns() {
   const j = await getJSON('api/runs');
   $('root').textContent = j.root;
-  state.runs = {};
+  // Merged, not replaced: a focused run's details (grids, checkpoints, status) stay until reloaded.
+  const runs = {};
+  for (const r of j.runs) runs[r.name] = Object.assign(state.runs[r.name] || {}, r);
+  state.runs = runs;
   state.order = j.runs.map((r) => r.name);
-  for (const r of j.runs) state.runs[r.name] = r;
   for (const name of [...state.selected]) if (!state.runs[name]) state.selected.delete(name);
   if (state.focus && !state.runs[state.focus]) state.focus = null;
   if (!state.focus && state.order.length) {
@@ -63,9 +67,9 @@ function renderRuns() {
     if (name === state.focus) tr.className = 'focused';
     const modes = r.modes ? r.modes.covered + '/' + r.modes.of : '';
     tr.innerHTML = `<td><input type="checkbox" ${state.selected.has(name) ? 'checked' : ''}></td>
-      <td><a></a></td><td>${r.arch || ''} ${r.loss || ''}</td><td>${r.dataset || ''}</td>
-      <td>${r.step}${r.steps ? ' / ' + r.steps : ''}</td><td><span class="state ${r.state}">${r.state}</span></td>
-      <td>${fmt(r.fid)}</td><td>${modes}</td><td>${clock(r.time_s)}</td>`;
+      <td><a></a></td><td>${esc(r.arch)} ${esc(r.loss)}</td><td>${esc(r.dataset)}</td>
+      <td>${esc(r.step)}${r.steps ? ' / ' + esc(r.steps) : ''}</td><td><span class="state ${esc(r.state)}">${esc(r.state)}</span></td>
+      <td>${esc(fmt(r.fid))}</td><td>${esc(modes)}</td><td>${clock(r.time_s)}</td>`;
     tr.querySelector('a').textContent = name;
     tr.querySelector('a').onclick = () => focusRun(name);
     tr.querySelector('input').onchange = (e) => {
@@ -362,7 +366,7 @@ function drawToy(t) {
 function metricCell(gen, floor, key) {
   const g = evalValue(gen || {}, key), f = evalValue(floor || {}, key);
   if (g === null) return '';
-  return fmt(g) + (f !== null ? ` <span class="hint">(${fmt(f)})</span>` : '');
+  return esc(fmt(g)) + (f !== null ? ` <span class="hint">(${esc(fmt(f))})</span>` : '');
 }
 async function renderEvals() {
   const j = await getJSON(runPath(state.focus) + '/evals');
@@ -373,9 +377,9 @@ async function renderEvals() {
   const tbody = $('evals').querySelector('tbody');
   tbody.innerHTML = j.lines.map((l) => {
     const cls = l.generated && l.generated.classes ? `${l.generated.classes.covered}/${l.generated.classes.of}` : '';
-    return `<tr><td>${l.step}</td><td>${l.n || ''}</td><td>${l.generator || ''}</td>` +
+    return `<tr><td>${esc(l.step)}</td><td>${esc(l.n)}</td><td>${esc(l.generator)}</td>` +
       keys.map((k) => `<td>${metricCell(l.generated, l.real_floor, k)}</td>`).join('') +
-      `<td>${cls}</td><td>${l.time || ''}</td><td><details><summary>how measured</summary><pre></pre></details></td></tr>`;
+      `<td>${esc(cls)}</td><td>${esc(l.time)}</td><td><details><summary>how measured</summary><pre></pre></details></td></tr>`;
   }).join('') || '<tr><td colspan="9">no ganforge eval yet</td></tr>';
   // The manifest: how each number was made (checkpoint, sampler, seed, extractor and its hash, reference set).
   tbody.querySelectorAll('pre').forEach((pre, i) => {
@@ -388,7 +392,7 @@ async function renderEvals() {
   const pkeys = EVAL_KEYS.filter((k) => periodic.some((e) => evalValue(e, k) !== null));
   $('periodic-evals').querySelector('thead').innerHTML = '<tr><th>step</th>' + pkeys.map((k) => `<th>${k}</th>`).join('') + '</tr>';
   $('periodic-evals').querySelector('tbody').innerHTML =
-    periodic.map((e) => `<tr><td>${e.step}</td>` + pkeys.map((k) => `<td>${fmt(evalValue(e, k))}</td>`).join('') + '</tr>').join('');
+    periodic.map((e) => `<tr><td>${esc(e.step)}</td>` + pkeys.map((k) => `<td>${esc(fmt(evalValue(e, k)))}</td>`).join('') + '</tr>').join('');
 }
 function renderConfig() {
   const r = state.runs[state.focus] || {};
@@ -410,9 +414,14 @@ function showTab(tab) {
   if (tab === 'config') renderConfig();
 }
 
+// The runs list is refreshed at most once a second (throttled, not debounced: a run that changes every
+// half second would otherwise put the refresh off for as long as it trains).
 let runsTimer = null;
+function refreshRunsSoon(ms) {
+  if (runsTimer === null) runsTimer = setTimeout(() => { runsTimer = null; loadRuns(); }, ms);
+}
 function onRunChanged(sig) {
-  if (!state.runs[sig.run]) { clearTimeout(runsTimer); runsTimer = setTimeout(loadRuns, 300); return; }
+  if (!state.runs[sig.run]) { refreshRunsSoon(300); return; }
   const jobs = [];
   if (state.selected.has(sig.run)) jobs.push(loadMetrics(sig.run));
   if (sig.run === state.focus) jobs.push(loadDetails(sig.run));
@@ -420,8 +429,7 @@ function onRunChanged(sig) {
     if (state.tab === 'curves') drawCharts();
     if (sig.run === state.focus && state.tab !== 'curves') showTab(state.tab);
   });
-  clearTimeout(runsTimer);
-  runsTimer = setTimeout(loadRuns, 1000);
+  refreshRunsSoon(1000);
 }
 function connectLive() {
   const es = new EventSource(url('api/live'));
@@ -449,4 +457,4 @@ function wire() {
 }
 
 wire();
-loadRuns().then(connectLive).catch((e) => { document.body.insertAdjacentHTML('afterbegin', `<p class="error">${e.message}</p>`); });
+loadRuns().then(connectLive).catch((e) => { document.body.insertAdjacentHTML('afterbegin', `<p class="error">${esc(e.message)}</p>`); });
