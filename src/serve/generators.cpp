@@ -23,7 +23,7 @@ struct Loaded {
   run::GeneratorSnapshot g;
   models::Discriminator d;
   data::Dataset real;
-  std::string loss;
+  std::string loss;  // the run's loss.type, read with D
   std::mutex use;  // modules switch modes while sampling: one request at a time per checkpoint
 };
 
@@ -108,7 +108,6 @@ class SnapshotCache : public Generators {
     auto e = std::make_shared<Loaded>();  // loaded outside the lock: other checkpoints stay served
     e->key = key;
     e->g = run::load_snapshot(checkpoint);
-    e->loss = parse_config(run::read_checkpoint_info(checkpoint).config_text, checkpoint).loss.type;
     std::lock_guard<std::mutex> lock(mu_);
     cache_.push_front(e);
     while (cache_.size() > capacity_) cache_.pop_back();
@@ -134,9 +133,11 @@ nlohmann::json SnapshotCache::toy(const std::string& checkpoint, int64_t n, int6
   std::lock_guard<std::mutex> lock(e->use);
   if (e->g.image_shape.size() != 1) throw UserError("the 2D view is for runs on 2D data (ring8, grid25)");
   real_points(*e);
-  if (!e->d) {
+  if (!e->d) {  // D and the loss (how to read D's output) come from one more read, for 2D runs only
+    run::CheckpointReader r(checkpoint);
+    e->loss = parse_config(r.text("config"), checkpoint + " (stored config)").loss.type;
     e->d = models::make_discriminator(e->g.model, e->g.image_shape);
-    run::CheckpointReader(checkpoint).module("discriminator", *e->d);
+    r.module("discriminator", *e->d);
     e->d->eval();
   }
   const torch::Tensor fake = run::generate(e->g, n, seed);

@@ -56,19 +56,14 @@ std::string utc_now() {
 std::string report_html(const std::string& run_dir) {
   const run::Layout run(run_dir);
   run.require_run();
-  const std::string name = std::filesystem::path(run_dir).lexically_normal().filename().string().empty()
-                               ? std::filesystem::path(run_dir).lexically_normal().parent_path().filename().string()
-                               : std::filesystem::path(run_dir).lexically_normal().filename().string();
+  std::filesystem::path dir = std::filesystem::path(run_dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "runs/x/" names x
+  const std::string name = dir.filename().string();
   nlohmann::json data = {{"summary", run_summary(run_dir, name)},
                          {"metrics", read_jsonl(run.metrics(), 0, INT64_MAX).lines},
                          {"evals", read_jsonl(run.eval_log(), 0, INT64_MAX).lines},
-                         {"written", utc_now()}};
-  try {
-    const auto bytes = fs::read_file_bytes(run.config());
-    data["config"] = std::string(bytes.begin(), bytes.end());
-  } catch (const UserError&) {
-    data["config"] = "";
-  }
+                         {"written", utc_now()},
+                         {"config", read_config_text(run_dir)}};
   const auto steps = sample_steps(run_dir);
   if (!steps.empty()) {
     data["grid"] = base64(fs::read_file_bytes(run.grid(steps.back())));

@@ -10,6 +10,7 @@
 
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
+#include "ganforge/io/fs.h"
 #include "ganforge/run/layout.h"
 
 namespace fsys = std::filesystem;
@@ -117,6 +118,15 @@ JsonlChunk read_jsonl(const std::string& path, int64_t offset, int64_t max_bytes
       ++out.skipped;
   }
   return out;
+}
+
+std::string read_config_text(const std::string& run_dir) {
+  try {
+    const auto bytes = fs::read_file_bytes(run::Layout(run_dir).config());
+    return std::string(bytes.begin(), bytes.end());
+  } catch (const UserError&) {
+    return "";
+  }
 }
 
 nlohmann::json read_status(const std::string& run_dir) {

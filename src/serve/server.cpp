@@ -13,7 +13,6 @@
 
 #include "ganforge/core/error.h"
 #include "ganforge/core/test_hooks.h"
-#include "ganforge/io/fs.h"
 #include "ganforge/io/gif.h"
 #include "ganforge/io/png.h"
 #include "ganforge/run/layout.h"
@@ -113,17 +112,14 @@ void add_static(httplib::Server& svr) {
   });
 }
 
-nlohmann::json run_details(const std::string& dir, const std::string& name) {
-  nlohmann::json j = run_summary(dir, name);
+// The summary (from the cache the runs list uses: the page asks for this after every change of the run it
+// shows) and what only the focused run needs.
+nlohmann::json run_details(SummaryCache& summaries, const std::string& dir, const std::string& name) {
+  nlohmann::json j = summaries.get(dir, name);
   j["status"] = read_status(dir);
   j["grid_steps"] = sample_steps(dir);
   j["checkpoint_list"] = checkpoint_list(dir);
-  try {
-    const auto bytes = fs::read_file_bytes(run::Layout(dir).config());
-    j["config_text"] = std::string(bytes.begin(), bytes.end());
-  } catch (const std::exception&) {
-    j["config_text"] = "";
-  }
+  j["config_text"] = read_config_text(dir);
   return j;
 }
 
@@ -138,7 +134,7 @@ void add_run_files(httplib::Server& svr, Site& site) {
   });
   svr.Get(R"(/api/runs/([^/]+))", [&site](const Request& req, Response& res) {
     const std::string dir = site.run_of(req, res);
-    if (!dir.empty()) send_json(res, run_details(dir, req.matches[1]));
+    if (!dir.empty()) send_json(res, run_details(site.summaries, dir, req.matches[1]));
   });
   svr.Get(R"(/api/runs/([^/]+)/(metrics|evals))", [&site](const Request& req, Response& res) {
     const std::string dir = site.run_of(req, res);

@@ -3,6 +3,7 @@ against `ganforge sample`, path traversal, the token, the limits, files being wr
 and the live stream. Real runs, a real server process, requests over 127.0.0.1."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,8 +11,29 @@ import threading
 import time
 import unittest
 import urllib.parse
+from contextlib import contextmanager
 
 from serve_fixture import BIN, RUNS, SRC, Server, get, get_json, make_runs, remove, temp_root, train_args, wait_for
+
+
+@contextmanager
+def copy_of(run, name):
+    """A copy of the run folder `run` beside it, named `name`, removed afterwards; yields its path."""
+    path = os.path.join(os.path.dirname(run), name)
+    shutil.copytree(run, path, symlinks=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def served(root, *paths):
+    """(status, JSON) of each path from a server started on `root` for these requests only."""
+    s = Server(root)
+    try:
+        return [get_json(s.base + p) for p in paths]
+    finally:
+        s.stop()
 
 
 class Http(unittest.TestCase):
@@ -76,9 +98,7 @@ class Http(unittest.TestCase):
         self.assertEqual(get_json(self.url("api/runs/digits/metrics?since=abc"))[0], 400)
 
     def test_half_written_and_malformed_lines(self):
-        run = os.path.join(self.runs, "being-written")
-        subprocess.run(["cp", "-r", os.path.join(self.runs, "digits"), run], check=True)
-        try:
+        with copy_of(os.path.join(self.runs, "digits"), "being-written") as run:
             with open(os.path.join(run, "metrics.jsonl"), "a") as f:
                 f.write('{"step": 130, "loss_d": \n')  # malformed
                 f.write('{"step": 140, "loss_d": 1.0}\n')
@@ -93,8 +113,6 @@ class Http(unittest.TestCase):
             status, j = get_json(self.url("api/runs/being-written"))
             self.assertEqual(status, 200)
             self.assertEqual(j["state"], "finished")  # no usable status: by the last step against the budget
-        finally:
-            subprocess.run(["rm", "-rf", run])
 
     def test_grids_and_exports(self):
         status, headers, body = get(self.url("api/runs/digits/grid/80.png"))
@@ -192,17 +210,15 @@ class Http(unittest.TestCase):
 
     def test_run_deleted_while_served(self):
         run = os.path.join(self.runs, "short-lived")
-        subprocess.run(["cp", "-r", os.path.join(self.runs, "digits"), run], check=True)
+        shutil.copytree(os.path.join(self.runs, "digits"), run, symlinks=True)
         self.assertIn("short-lived", [r["name"] for r in get_json(self.url("api/runs"))[1]["runs"]])
-        subprocess.run(["rm", "-rf", run], check=True)
+        shutil.rmtree(run)  # while served
         self.assertNotIn("short-lived", [r["name"] for r in get_json(self.url("api/runs"))[1]["runs"]])
         self.assertEqual(get(self.url("api/runs/short-lived/metrics"))[0], 404)
         self.assertEqual(get(self.url("api/runs"))[0], 200)
 
     def test_killed_run(self):
-        run = os.path.join(self.runs, "killed")
-        subprocess.run(["cp", "-r", os.path.join(self.runs, "digits"), run], check=True)
-        try:
+        with copy_of(os.path.join(self.runs, "digits"), "killed") as run:
             p = subprocess.Popen(["true"])
             p.wait()  # a pid that is gone
             with open(os.path.join(run, "status.json")) as f:
@@ -211,8 +227,6 @@ class Http(unittest.TestCase):
             with open(os.path.join(run, "status.json"), "w") as f:
                 json.dump(st, f)
             self.assertEqual(get_json(self.url("api/runs/killed"))[1]["state"], "killed")
-        finally:
-            subprocess.run(["rm", "-rf", run])
 
     def test_live_stream(self):
         import http.client
@@ -306,11 +320,7 @@ class Limits(unittest.TestCase):
         self.assertEqual(first["state"], "stopped")
         self.assertLess(first["step"], 120)
         subprocess.run([BIN, "train", "--resume", run, "--quiet"], check=True, cwd=SRC, stdout=subprocess.DEVNULL)
-        s = Server(self.root)
-        try:
-            _, j = get_json(s.base + "api/runs/resumed")
-        finally:
-            s.stop()
+        [(_, j)] = served(self.root, "api/runs/resumed")
         self.assertEqual(j["state"], "finished")
         sessions = j["status"]["sessions"]
         self.assertEqual(len(sessions), 2)
@@ -325,35 +335,22 @@ class Limits(unittest.TestCase):
         r = subprocess.run(train_args(config, sets, run), cwd=SRC, capture_output=True, text=True,
                            env=dict(os.environ, GANFORGE_TEST_FAULT="nospace:step-0000080.png"))
         self.assertEqual(r.returncode, 3, r.stderr)
-        s = Server(self.root)
-        try:
-            _, j = get_json(s.base + "api/runs/failed")
-        finally:
-            s.stop()
+        [(_, j)] = served(self.root, "api/runs/failed")
         self.assertEqual(j["state"], "failed")
         self.assertIn("ended with an error at step 80", j["status"]["message"])
 
     def test_evaluations(self):
-        run = os.path.join(self.root, "evaluated")
-        subprocess.run(["cp", "-r", os.path.join(self.root, "digits"), run], check=True)
-        try:
+        with copy_of(os.path.join(self.root, "digits"), "evaluated") as run:
             line = {"step": 120, "n": 100, "generated": {"fid": 50.5, "classes": {"covered": 7, "of": 10}},
                     "real_floor": {"fid": 0.5}, "extractor": {"name": "x", "hash": "00"}}
             with open(os.path.join(run, "eval.jsonl"), "w") as f:
                 f.write(json.dumps(line) + "\n")
-            s = Server(self.root)
-            try:
-                status, j = get_json(s.base + "api/runs/evaluated/evals")
-                _, runs = get_json(s.base + "api/runs")
-            finally:
-                s.stop()
+            (status, j), (_, runs) = served(self.root, "api/runs/evaluated/evals", "api/runs")
             self.assertEqual(status, 200)
             self.assertEqual(j["lines"], [line])  # everything, the manifest included
             summary = {r["name"]: r for r in runs["runs"]}["evaluated"]
             self.assertEqual(summary["fid"], 50.5)
             self.assertEqual(summary["modes"], {"covered": 7, "of": 10})
-        finally:
-            subprocess.run(["rm", "-rf", run])
 
     def test_bad_arguments(self):
         for args, words in [(["--runs", "/nonexistent"], "runs folder not found"), (["--port", "70000"], "70000")]:

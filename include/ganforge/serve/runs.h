@@ -43,6 +43,9 @@ struct JsonlChunk {
 };
 JsonlChunk read_jsonl(const std::string& path, int64_t offset, int64_t max_bytes = 8 << 20);
 
+// RUN/config.toml as text ("" when missing or unreadable).
+std::string read_config_text(const std::string& run_dir);
+
 // RUN/status.json parsed (an empty object when missing or malformed).
 nlohmann::json read_status(const std::string& run_dir);
 
