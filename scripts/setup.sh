@@ -15,6 +15,8 @@ PKGS=(
   iproute2                           # ip netns: the two-machine distributed test
   libopenblas0-openmp libopenblas-dev # OpenBLAS, OpenMP flavour (see below)
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libpng-dev
+  libjpeg62-turbo-dev                 # JPEG decoding (image folders)
+  python3-pil                         # writes the JPEG test images; PIL's resize/luma as a reference
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev            # ASan/UBSan build and libFuzzer targets (scripts/test.sh)
   python3-torch python3-scipy python3-numpy   # reference numerics for tests and bench
@@ -69,4 +71,6 @@ if [ ! -e data/mnist/t10k-labels-idx1-ubyte.gz ]; then
   rm -rf data/mnist && mv data/mnist.tmp data/mnist
   echo "setup: data/mnist written"
 fi
+# Image-folder examples (PNG files written from the IDX data) for configs/*-png-*.toml and the tests.
+/usr/bin/python3 scripts/make_image_folders.py data
 echo "setup: ok"

@@ -3,7 +3,7 @@
 #  1. the whole project built with clang under AddressSanitizer + UBSan: the unit, reference and CLI tests,
 #     the resume matrix (kills at every kind of instant), SIGTERM, write failures and bad runs (the long
 #     end-to-end training runs excepted: under ASan they take 20 minutes, and step 2 runs them), and each
-#     libFuzzer target (IDX, config, PNG, zip, checkpoint) for GANFORGE_FUZZ_SECONDS (20) over
+#     libFuzzer target (IDX, config, PNG, PNG/JPEG by content, zip, checkpoint) for GANFORGE_FUZZ_SECONDS (20) over
 #     tests/fuzz/corpus;
 #  2. the whole project (Release, GCC, LibTorch): every unit, reference and training test.
 set -euo pipefail

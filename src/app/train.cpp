@@ -20,6 +20,9 @@ void say(FILE* console, const std::string& msg) {
 
 void check_labels(const Config& cfg, const data::Dataset& ds) {
   if (cfg.model.conditional.empty()) return;
+  if (ds.name == "images" && ds.classes.empty())
+    throw UserError("config: model.conditional = " + cfg.model.conditional + " needs class labels, and " + cfg.data.dir +
+                    " has none (put each class's images in a sub-folder named after it)");
   if (ds.labels.min().item<int64_t>() < 0 || ds.labels.max().item<int64_t>() >= cfg.model.classes)
     throw UserError("config: model.classes = " + std::to_string(cfg.model.classes) + " but the data's labels go up to " +
                     std::to_string(ds.labels.max().item<int64_t>()));
@@ -132,11 +135,11 @@ struct Prepared {
 // The data and the state built from the config. Bad input creates nothing: data, models and labels are
 // checked before the run directory is touched; in a data-parallel run every rank checks, and all stop if
 // one fails or trains something else.
-Prepared prepare(const Config& cfg, const TrainOptions& opts) {
+Prepared prepare(const Config& cfg, const TrainOptions& opts, FILE* console) {
   std::optional<Prepared> p;
   std::exception_ptr failure;
   try {
-    data::Dataset ds = data::load(cfg.data.dataset, cfg.data.dir, "train");
+    data::Dataset ds = data::load(cfg.data, "train", console);
     train::TrainState s = train::make_state(cfg, ds.image_shape(), ds.size());
     check_labels(cfg, ds);
     p = Prepared{std::move(ds), std::move(s)};
@@ -206,7 +209,7 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   if (cfg.train.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
   say(console, runtime::summary(runtime::configure(threads_for(cfg, opts))));
 
-  Prepared p = prepare(cfg, opts);
+  Prepared p = prepare(cfg, opts, console);
   train::TrainState& s = p.state;
   const run::Layout run(opts.run_dir);
   const bool resumed = claim_run_directory(cfg, opts, run);
@@ -215,13 +218,15 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   else
     train::start_team(s);
   if (writer) fs::write_text_atomic(run.config(), to_toml(cfg));
+  if (writer && !p.data.info_json.empty()) fs::write_text_atomic(run.data_info(), p.data.info_json);
   const losses::Objective objective(cfg.loss);
   const int64_t steps = train::total_steps(cfg, s.sampler->batches_per_epoch());
   const std::string where =
       opts.team ? " on " + std::to_string(opts.team->size()) + " processes (" +
                       std::to_string(cfg.data.batch_size / opts.team->size()) + " per process)"
                 : "";
-  say(console, "train: " + cfg.name + ": " + p.data.name + " " + std::to_string(p.data.size()) + " images, G " +
+  const std::string data_name = p.data.name == "images" ? cfg.data.dir : p.data.name;
+  say(console, "train: " + cfg.name + ": " + data_name + " " + std::to_string(p.data.size()) + " images, G " +
                    std::to_string(models::count_parameters(*s.g)) + " params, D " +
                    std::to_string(models::count_parameters(*s.d)) + " params, " + std::to_string(steps) +
                    " steps of batch " + std::to_string(cfg.data.batch_size) + where + " -> " + opts.run_dir);

@@ -46,8 +46,16 @@ std::vector<Field> data_fields() {
        "the 2D Gaussian mixtures ring8 and grid25 (generated)",
        -INFINITY, INFINITY, registry::dataset_names()},
       {KEY(data, dir),
-       "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]; empty: data/<dataset>"},
+       "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]; empty: data/<dataset>. For "
+       "data.dataset = images: a folder of PNG/JPEG files (class sub-folders or none) or a `ganforge data prepare` pack"},
       {KEY(data, batch_size), "real (and fake) images per step", 1, 1 << 20},
+      {KEY(data, resolution), "side of the square images trained on (e.g. 28, 32, 64); 0: as the data is", 0, 1024},
+      {KEY(data, channels), "1 (grey) or 3 (RGB): every image is converted to it; 0: as the data is", 0, 3},
+      {KEY(data, fit), "how a non-square image becomes square: crop (centre) or pad (black)", -INFINITY, INFINITY,
+       {"crop", "pad"}},
+      {KEY(data, resize), "resize filter: bilinear (antialiased) or area (mean over each pixel's window)", -INFINITY,
+       INFINITY, {"bilinear", "area"}},
+      {KEY(data, skip_bad), "images: skip unreadable or stray files and empty classes with a warning (else exit 2)"},
   };
 }
 
@@ -388,6 +396,29 @@ void apply_override(Config& cfg, const std::string& assignment) {
   set_field(cfg, *f, *node, origin);
 }
 
+namespace {
+
+void validate_data(const Config& cfg) {
+  const DataConfig& d = cfg.data;
+  if (d.channels == 2) throw UserError("config: data.channels = 2: use 1 (grey), 3 (RGB) or 0 (as the data is)");
+  if (d.resolution > 0 && d.resolution < 4)
+    throw UserError("config: data.resolution = " + std::to_string(d.resolution) + " is too small (at least 4; 0: as the data is)");
+  const bool points = registry::dataset(d.dataset).kind == registry::DataKind::kPoints;
+  if (points && (d.resolution > 0 || d.channels > 0))
+    throw UserError("config: data.resolution and data.channels are for images; '" + d.dataset + "' is 2D points");
+  if (d.dataset == "images" && d.dir.empty())
+    throw UserError("config: data.dataset = images needs data.dir (or --data): a folder of PNG/JPEG images or a pack "
+                    "from `ganforge data prepare`");
+  if (d.dataset != "images" && (d.resolution > 0 || d.channels > 0) && cfg.train.eval_every > 0)
+    throw UserError("config: train.eval_every with data.resolution or data.channels set: the built-in evaluators "
+                    "measure '" + d.dataset + "' as it is; evaluate afterwards or leave both at 0");
+  if (d.dataset == "images" && cfg.train.eval_every > 0)
+    throw UserError("config: train.eval_every: periodic evaluation needs a built-in evaluator and data.dataset = images "
+                    "has none; evaluate samples with `ganforge eval --samples ... --features MODEL.pt`");
+}
+
+}  // namespace
+
 void validate(const Config& cfg) {
   if (cfg.train.steps == 0 && cfg.train.epochs == 0)
     throw UserError("config: no budget: set train.steps or train.epochs to a positive value");
@@ -400,6 +431,7 @@ void validate(const Config& cfg) {
     if (v < 0 && v != -1)
       throw UserError(std::string("config: ") + key + " = " + fmt_num(v) +
                       " is out of range: must be in [0, 1], or -1 for G's value");
+  validate_data(cfg);
   if (cfg.data.batch_size % cfg.model.pack != 0)
     throw UserError("config: data.batch_size (" + std::to_string(cfg.data.batch_size) + ") must be a multiple of model.pack (" +
                     std::to_string(cfg.model.pack) + ")");

@@ -28,6 +28,9 @@ const std::vector<DatasetEntry>& datasets() {
       // VEEGAN and PacGAN measure 26,000 samples.
       {"stacked-mnist", DataKind::kImages, 26000, "mnist", true,
        "three MNIST digits as RGB channels, 1,000 modes (Metz et al. 2017), made from MNIST"},
+      // Your own images: a folder of PNG/JPEG files or a pack made by `ganforge data prepare` (data.dir).
+      {"images", DataKind::kImages, 10000, "", false,
+       "your own PNG/JPEG images: a folder (class sub-folders or none) or a `ganforge data prepare` pack"},
       // The PacGAN protocol measures 2,500 points.
       {"ring8", DataKind::kPoints, 2500, "", false, "8 Gaussians on a circle (PacGAN, VEEGAN), generated"},
       {"grid25", DataKind::kPoints, 2500, "", false, "25 Gaussians on a 5x5 grid (PacGAN, VEEGAN), generated"},

@@ -8,7 +8,9 @@
 
 #include "ganforge/core/registry.h"
 #include "ganforge/core/error.h"
+#include "ganforge/data/images.h"
 #include "ganforge/io/idx.h"
+#include "ganforge/io/progress.h"
 
 namespace ganforge::data {
 namespace fsys = std::filesystem;
@@ -76,6 +78,12 @@ std::string default_dir(const std::string& name) {
 
 namespace {
 
+// A tensor that takes over a byte buffer instead of copying it: the dataset is held once.
+torch::Tensor adopt(std::vector<uint8_t>&& bytes, std::vector<int64_t> shape) {
+  auto* held = new std::vector<uint8_t>(std::move(bytes));
+  return torch::from_blob(held->data(), shape, [held](void*) { delete held; }, torch::kUInt8);
+}
+
 std::string find_file(const std::string& dir, const std::string& stem) {
   for (const char* ext : {".gz", ""}) {
     const auto p = fsys::path(dir) / (stem + ext);
@@ -89,6 +97,7 @@ std::string find_file(const std::string& dir, const std::string& stem) {
 }  // namespace
 
 Dataset load(const std::string& name, const std::string& dir_in, const std::string& split) {
+  if (name == "images") return load(DataConfig{name, dir_in}, split);
   if (dir_in.empty() && !is_known(name))
     throw UserError("unknown dataset '" + name + "'; known: " + registry::joined(registry::dataset_names()) +
                     " (or set data.dir)");
@@ -110,12 +119,90 @@ Dataset load(const std::string& name, const std::string& dir_in, const std::stri
   Dataset ds;
   ds.name = name;
   const int64_t n = im.count;
-  // The tensor takes the pixel buffer over instead of copying it: the dataset is held once.
-  auto* pixels = new std::vector<uint8_t>(std::move(im.pixels));
-  ds.images = torch::from_blob(
-      pixels->data(), {n, 1, int64_t{im.rows}, int64_t{im.cols}}, [pixels](void*) { delete pixels; }, torch::kUInt8);
+  ds.images = adopt(std::move(im.pixels), {n, 1, int64_t{im.rows}, int64_t{im.cols}});
   ds.labels = torch::from_blob(lb.values.data(), {n}, torch::kUInt8).to(torch::kInt64);
   return ds;
+}
+
+namespace {
+
+ImageOptions image_options(const DataConfig& cfg) {
+  ImageOptions o;
+  o.resolution = cfg.resolution;
+  o.channels = cfg.channels;
+  o.fit = cfg.fit;
+  o.resize = cfg.resize;
+  o.skip_bad = cfg.skip_bad;
+  return o;
+}
+
+// A relative data.dir under data/ that is not found from here is looked for where the built-in sets are
+// (so the example configs run from any folder).
+std::string resolve_images(const std::string& dir) {
+  std::error_code ec;
+  const fsys::path p(dir);
+  if (fsys::exists(p, ec) || p.is_absolute() || p.begin() == p.end() || *p.begin() != "data") return dir;
+  const std::string found = default_dir(fsys::path(dir).lexically_relative("data").string());
+  return fsys::exists(found, ec) ? found : dir;
+}
+
+Dataset load_images(DataConfig cfg, FILE* console) {
+  cfg.dir = resolve_images(cfg.dir);
+  const ImageOptions opts = image_options(cfg);
+  ImageSet set;
+  std::string kind = "pack";
+  if (is_pack(cfg.dir)) {
+    set = read_pack(cfg.dir);
+  } else {
+    kind = "folder";
+    std::unique_ptr<Progress> bar;
+    set = read_image_folder(
+        cfg.dir, opts,
+        [&](int64_t done, int64_t total) {
+          if (!console) return;
+          if (!bar) bar = std::make_unique<Progress>(total, "image", console);
+          bar->update(done, {}, done == total);
+        },
+        [&](const std::string& line) {
+          if (console) std::fprintf(console, "%s\n", line.c_str());
+        });
+  }
+  Dataset ds;
+  ds.name = "images";
+  ds.classes = set.classes;
+  ds.info_json = describe_json(set, kind);
+  ds.labels = torch::from_blob(set.labels.data(), {set.count}, torch::kInt32).to(torch::kInt64);
+  ds.images = adopt(std::move(set.pixels), {set.count, set.channels, set.resolution, set.resolution});
+  return ds;
+}
+
+// Built-in images brought to data.resolution and data.channels, fitted as an image folder's are.
+void fit_dataset(Dataset& ds, const DataConfig& cfg) {
+  if (ds.is_points()) return;
+  ImageOptions opts = image_options(cfg);
+  const int64_t c = ds.images.size(1), h = ds.images.size(2), w = ds.images.size(3);
+  if (opts.channels == 0) opts.channels = c;
+  if (opts.resolution == 0) opts.resolution = opts.fit == "pad" ? std::max(h, w) : std::min(h, w);
+  if (opts.channels == c && opts.resolution == h && h == w) return;
+  const torch::Tensor hwc = ds.images.permute({0, 2, 3, 1}).contiguous();
+  const int64_t n = ds.size();
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(n * opts.channels * opts.resolution * opts.resolution));
+  const uint8_t* src = hwc.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < n; ++i) fit_image(src + i * h * w * c, w, h, c, opts, out);
+  ds.images = adopt(std::move(out), {n, opts.channels, opts.resolution, opts.resolution});
+}
+
+}  // namespace
+
+Dataset load(const DataConfig& cfg, const std::string& split, FILE* console) {
+  if (cfg.dataset != "images") {
+    Dataset ds = load(cfg.dataset, cfg.dir, split);
+    fit_dataset(ds, cfg);
+    return ds;
+  }
+  if (cfg.dir.empty()) throw UserError("data.dataset = images needs data.dir (or --data): a folder of images or a pack");
+  return load_images(cfg, console);
 }
 
 torch::Tensor to_signed_unit(const torch::Tensor& u8) {

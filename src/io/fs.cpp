@@ -1,5 +1,7 @@
 #include "ganforge/io/fs.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -123,8 +125,12 @@ bool write_all(int fd, const uint8_t* data, size_t size, const std::string& path
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip, bool durable) {
-  const std::vector<uint8_t> packed = gzip ? gzip_compress(bytes) : std::vector<uint8_t>();
-  const std::vector<uint8_t>& data = gzip ? packed : bytes;
+  if (!gzip) return write_parts_atomic(path, {{bytes.data(), bytes.size()}}, durable);
+  const std::vector<uint8_t> packed = gzip_compress(bytes);
+  write_parts_atomic(path, {{packed.data(), packed.size()}}, durable);
+}
+
+void write_parts_atomic(const std::string& path, const std::vector<Part>& parts, bool durable) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw WriteError(path + ": cannot write (" + errno_text() + ")");
@@ -135,11 +141,18 @@ void write_file_atomic(const std::string& path, const std::vector<uint8_t>& byte
     throw WriteError(path + ": " + what + " (" + err + ")");
   };
   if (test_hooks::armed("write", path)) {  // a kill in the middle of the write (tests only)
-    write_all(fd, data.data(), data.size() / 2, "");
+    size_t total = 0;
+    for (const Part& p : parts) total += p.size;
+    for (size_t i = 0, left = total / 2; i < parts.size() && left > 0; ++i) {
+      const size_t n = std::min(left, parts[i].size);
+      write_all(fd, static_cast<const uint8_t*>(parts[i].data), n, "");
+      left -= n;
+    }
     ::fsync(fd);
     test_hooks::die();
   }
-  if (!write_all(fd, data.data(), data.size(), path)) fail("write failed");
+  for (const Part& p : parts)
+    if (!write_all(fd, static_cast<const uint8_t*>(p.data), p.size, path)) fail("write failed");
   if (durable && ::fsync(fd) != 0) fail("write failed");
   if (::close(fd) != 0) {
     const std::string err = errno_text();

@@ -66,7 +66,7 @@ std::vector<uint8_t> encode(const Image& image) {
   return out;
 }
 
-Image decode(const std::vector<uint8_t>& bytes, const std::string& name) {
+Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only) {
   if (bytes.size() < 8 || png_sig_cmp(bytes.data(), 0, 8) != 0) throw UserError(name + ": not a PNG file");
   std::string error;
   png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_error, on_warning);
@@ -90,6 +90,10 @@ Image decode(const std::vector<uint8_t>& bytes, const std::string& name) {
     im.channels = png_get_channels(p, info);
     if (im.channels != 1 && im.channels != 3) png_error(p, "unsupported channel count");
     if (uint64_t{im.width} * im.height > (uint64_t{1} << 28)) png_error(p, "image too large");
+    if (header_only) {
+      png_destroy_read_struct(&p, &info, nullptr);
+      return im;
+    }
     im.data.resize(size_t{im.width} * im.height * im.channels);
     for (uint32_t y = 0; y < im.height; ++y)
       png_read_row(p, im.data.data() + size_t{y} * im.width * im.channels, nullptr);

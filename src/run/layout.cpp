@@ -25,6 +25,7 @@ std::string Layout::config() const { return (fsys::path(dir_) / "config.toml").s
 std::string Layout::metrics() const { return (fsys::path(dir_) / "metrics.jsonl").string(); }
 std::string Layout::eval_log() const { return (fsys::path(dir_) / "eval.jsonl").string(); }
 std::string Layout::status() const { return (fsys::path(dir_) / "status.json").string(); }
+std::string Layout::data_info() const { return (fsys::path(dir_) / "data.json").string(); }
 std::string Layout::samples_dir() const { return (fsys::path(dir_) / "samples").string(); }
 std::string Layout::grid(int64_t step) const { return samples_dir() + "/" + step_name(step) + ".png"; }
 std::string Layout::checkpoints_dir() const { return (fsys::path(dir_) / "checkpoints").string(); }

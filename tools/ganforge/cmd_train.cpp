@@ -13,6 +13,8 @@
 #include "commands.h"
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
+#include "ganforge/core/registry.h"
+#include "ganforge/data/images.h"
 #include "ganforge/app/train.h"
 #include "ganforge/dist/launch.h"
 #include "ganforge/dist/team.h"
@@ -117,6 +119,19 @@ struct TrainArgs {
   bool overwrite = false, list_keys = false, quiet = false, deterministic = false;
 };
 
+// --data PATH: IDX files for a built-in set, or your own images (a folder or a pack), which switch the
+// config to data.dataset = images (and off periodic evaluation, which needs a built-in evaluator).
+void use_data(Config& cfg, const std::string& path, FILE* console) {
+  cfg.data.dir = path;
+  if (cfg.data.dataset == "images" || !data::is_image_source(path)) return;
+  if (registry::dataset(cfg.data.dataset).kind == registry::DataKind::kPoints) return;
+  std::string note = "train: --data " + path + " holds images, not IDX files: data.dataset = images";
+  if (cfg.train.eval_every > 0) note += ", train.eval_every = 0 (no built-in evaluator for your images)";
+  cfg.data.dataset = "images";
+  cfg.train.eval_every = 0;
+  if (console) std::fprintf(console, "%s\n", note.c_str());
+}
+
 void run_train(const TrainArgs& a) {
   if (a.list_keys) {
     std::printf("config keys (TOML sections [data], [model], [loss], [optim], [train]):\n%s",
@@ -142,7 +157,7 @@ void run_train(const TrainArgs& a) {
   Config cfg = a.resume.empty() ? load_config(a.config) : resume_config(a.resume, team.get());
   for (const auto& s : a.set) apply_override(cfg, s);
   if (a.seed >= 0) cfg.train.seed = a.seed;
-  if (!a.data.empty()) cfg.data.dir = a.data;
+  if (!a.data.empty()) use_data(cfg, a.data, a.quiet ? nullptr : stderr);
   if (!a.device.empty()) cfg.train.device = a.device;
   if (a.deterministic) cfg.train.deterministic = true;
   validate(cfg);
@@ -183,7 +198,9 @@ void add_train(CLI::App& app) {
                 "one thread, deterministic algorithms: a run repeats bitwise, also across a kill and --resume");
   cmd->add_option("--seed", args->seed, "seed for weights, noise and data order (overrides train.seed)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--data", args->data, "folder of IDX files to train on (overrides data.dir)");
+  cmd->add_option("--data", args->data,
+                  "data to train on (overrides data.dir): a folder of IDX files, a folder of PNG/JPEG images "
+                  "(class sub-folders or none) or a `ganforge data prepare` pack");
   cmd->add_option("--device", args->device, "cpu (default) or cuda with a CUDA build of LibTorch (overrides train.device)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing run directory (one that holds a ganforge run)");

@@ -13,5 +13,6 @@ void add_evaluator(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_report(CLI::App& app);
+void add_data(CLI::App& app);
 
 }  // namespace ganforge::cli

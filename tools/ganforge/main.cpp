@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   ganforge::cli::add_bench(app);
   ganforge::cli::add_serve(app);
   ganforge::cli::add_report(app);
+  ganforge::cli::add_data(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

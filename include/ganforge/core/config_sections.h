@@ -14,6 +14,11 @@ struct DataConfig {
   std::string dataset = "mnist";  // a name from the dataset registry (core/registry.h)
   std::string dir;                // IDX folder; empty: data/<dataset> under the project or $GANFORGE_DATA
   int64_t batch_size = 128;
+  int64_t resolution = 0;           // images resized to this square side; 0: as the data is
+  int64_t channels = 0;             // 1 (grey) or 3 (RGB); 0: as the data is
+  std::string fit = "crop";         // crop | pad: how a non-square image becomes square
+  std::string resize = "bilinear";  // bilinear (antialiased) | area
+  bool skip_bad = false;            // images: skip unreadable and stray files with a warning (else exit 2)
 };
 
 struct ModelConfig {

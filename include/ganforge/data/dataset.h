@@ -3,7 +3,10 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <string>
+
+#include "ganforge/core/config_sections.h"
 
 namespace ganforge::data {
 
@@ -14,6 +17,8 @@ struct Dataset {
   torch::Tensor labels;  // int64 [N]: the class, or the mixture component of a toy point
   torch::Tensor modes;   // 2D toy data: float [K, 2] mixture means; undefined for images
   double mode_std = 0;   // 2D toy data: standard deviation of each component
+  std::vector<std::string> classes;  // class names (image folders: the sub-folders); empty: not known
+  std::string info_json;  // what a run records in RUN/data.json (source, size, classes, skipped files)
   bool is_points() const { return points.defined(); }
   int64_t size() const { return is_points() ? points.size(0) : images.size(0); }
   // What G makes: {C, H, W} for images, {2} for points.
@@ -44,6 +49,10 @@ std::string default_dir(const std::string& name);
 // Load `split` ("train" or "test": files train-*/t10k-*-idx?-ubyte[.gz]) from `dir` (empty: default_dir).
 // Throws UserError naming the missing or malformed file.
 Dataset load(const std::string& name, const std::string& dir, const std::string& split);
+// The data a config names, fitted to data.resolution and data.channels (data/images.h says how). For
+// data.dataset = images, data.dir is a folder of PNG/JPEG files or a pack (`ganforge data prepare`); it has
+// no splits: "test" is the same images. `console`: progress while a folder is decoded, and its warnings.
+Dataset load(const DataConfig& cfg, const std::string& split, FILE* console = nullptr);
 
 // uint8 [0, 255] -> float [-1, 1] and back (round to nearest, clamped).
 torch::Tensor to_signed_unit(const torch::Tensor& u8);

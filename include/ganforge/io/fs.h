@@ -18,6 +18,13 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 // may leave the old file (for heartbeats such as RUN/status.json, rewritten every few steps).
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes, bool gzip = false,
                        bool durable = true);
+// The same for a file made of several pieces of memory, written in order (a large file need not be copied
+// into one buffer first).
+struct Part {
+  const void* data;
+  size_t size;
+};
+void write_parts_atomic(const std::string& path, const std::vector<Part>& parts, bool durable = true);
 void write_text_atomic(const std::string& path, const std::string& text, bool durable = true);
 
 // A file that grows by whole lines (metrics.jsonl, eval.jsonl). Every write is checked: a failure is a

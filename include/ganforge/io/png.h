@@ -15,8 +15,9 @@ struct Image {
 };
 
 std::vector<uint8_t> encode(const Image& image);
-// Throws UserError naming `name` if the bytes are not a PNG libpng can read.
-Image decode(const std::vector<uint8_t>& bytes, const std::string& name);
+// Throws UserError naming `name` if the bytes are not a PNG libpng can read. `header_only`: width, height
+// and channels from the header, no pixels (data empty).
+Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only = false);
 void write(const std::string& path, const Image& image);  // atomic
 Image read(const std::string& path);
 

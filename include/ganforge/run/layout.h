@@ -32,6 +32,7 @@ class Layout {
   std::string metrics() const;
   std::string eval_log() const;
   std::string status() const;
+  std::string data_info() const;  // data.json: what an image-folder run trained on (source, classes, skipped)
   std::string samples_dir() const;
   std::string grid(int64_t step) const;
   std::string checkpoints_dir() const;

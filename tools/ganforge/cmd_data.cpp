@@ -1,0 +1,114 @@
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <sys/resource.h>
+
+#include "commands.h"
+#include "ganforge/core/error.h"
+#include "ganforge/data/images.h"
+#include "ganforge/io/png.h"
+#include "ganforge/io/progress.h"
+
+namespace ganforge::cli {
+namespace {
+
+std::string summary(const data::ImageSet& set) {
+  char text[160];
+  std::snprintf(text, sizeof text, "%lld images%s, %lldx%lldx%lld, %.1f MiB", static_cast<long long>(set.count),
+                set.labelled() ? (" in " + std::to_string(set.classes.size()) + " classes").c_str() : " (unlabelled)",
+                static_cast<long long>(set.channels), static_cast<long long>(set.resolution),
+                static_cast<long long>(set.resolution), static_cast<double>(set.pixels.size()) / (1 << 20));
+  return text;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+data::ImageSet read_folder_with_progress(const std::string& dir, const data::ImageOptions& opts) {
+  std::unique_ptr<Progress> bar;
+  return data::read_image_folder(
+      dir, opts,
+      [&](int64_t done, int64_t total) {
+        if (!bar) bar = std::make_unique<Progress>(total, "image", stderr);
+        bar->update(done, {}, done == total);
+      },
+      [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+}
+
+struct PrepareArgs {
+  std::string from, out, preview;
+  data::ImageOptions opts;
+};
+
+void run_prepare(const PrepareArgs& a) {
+  if (a.opts.resolution > 0 && a.opts.resolution < 4) throw UserError("data prepare: --resolution must be 0 or at least 4");
+  std::error_code ec;
+  if (std::filesystem::exists(a.out, ec) && !data::is_pack(a.out))
+    throw UserError("data prepare: --out " + a.out + " exists and is not an image pack: refusing to replace it");
+  const auto start = std::chrono::steady_clock::now();
+  const data::ImageSet set = read_folder_with_progress(a.from, a.opts);
+  data::write_pack(a.out, set);
+  if (!a.preview.empty()) png::write(a.preview, data::preview_grid(set, 8));
+  const double s = seconds_since(start);
+  std::printf("data prepare: %s -> %s in %.1f s (%.0f images/s)%s\n", summary(set).c_str(), a.out.c_str(), s,
+              static_cast<double>(set.count) / s,
+              set.skipped.empty() ? "" : (", " + std::to_string(set.skipped.size()) + " skipped").c_str());
+}
+
+// Reads a folder or a pack the way training does and says what is in it, how fast it loaded and the
+// process's peak memory.
+void run_info(const PrepareArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool pack = data::is_pack(a.from);
+  const data::ImageSet set = pack ? data::read_pack(a.from) : read_folder_with_progress(a.from, a.opts);
+  const double s = seconds_since(start);
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  std::printf("data info: %s: %s %s, read in %.2f s (%.0f images/s), peak memory %.0f MiB\n", a.from.c_str(),
+              pack ? "pack" : "folder", summary(set).c_str(), s, static_cast<double>(set.count) / s,
+              static_cast<double>(usage.ru_maxrss) / 1024);
+  if (set.labelled()) {
+    std::vector<int64_t> per(set.classes.size(), 0);
+    for (int32_t l : set.labels) ++per[static_cast<size_t>(l)];
+    for (size_t k = 0; k < per.size(); ++k)
+      std::printf("  %zu %s: %lld\n", k, set.classes[k].c_str(), static_cast<long long>(per[k]));
+  }
+  if (!a.preview.empty()) png::write(a.preview, data::preview_grid(set, 8));
+}
+
+void add_image_options(CLI::App* cmd, data::ImageOptions& o) {
+  cmd->add_option("--resolution", o.resolution, "square side (e.g. 28, 32, 64); 0: the images' own")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--channels", o.channels, "1 (grey) or 3 (RGB); 0: 3 if any image has colour")
+      ->check(CLI::IsMember({0, 1, 3}));
+  cmd->add_option("--fit", o.fit, "non-square images: crop (centre) or pad (black)")->check(CLI::IsMember({"crop", "pad"}));
+  cmd->add_option("--resize", o.resize, "bilinear (antialiased) or area")->check(CLI::IsMember({"bilinear", "area"}));
+  cmd->add_flag("--skip-bad", o.skip_bad, "skip unreadable or stray files and empty classes with a warning");
+}
+
+}  // namespace
+
+void add_data(CLI::App& app) {
+  CLI::App* data = app.add_subcommand("data", "work with datasets of your own images");
+  data->require_subcommand(1);
+  auto a = std::make_shared<PrepareArgs>();
+  CLI::App* prep = data->add_subcommand(
+      "prepare", "decode a folder of PNG/JPEG images once into a checksummed pack that training reads fast");
+  prep->add_option("--from", a->from, "folder of images: class sub-folders (their names are the labels) or none")
+      ->required();
+  prep->add_option("--out", a->out, "the pack to write (train with --data FILE or data.dir = FILE)")->required();
+  add_image_options(prep, a->opts);
+  prep->add_option("--preview", a->preview, "also write a PNG grid of the first images of each class");
+  prep->callback([a]() { run_prepare(*a); });
+  auto b = std::make_shared<PrepareArgs>();
+  CLI::App* info = data->add_subcommand("info", "read a folder of images or a pack as training would and summarise it");
+  info->add_option("--data,data", b->from, "folder of images or a pack")->required();
+  add_image_options(info, b->opts);
+  info->add_option("--preview", b->preview, "also write a PNG grid of the first images of each class");
+  info->callback([b]() { run_info(*b); });
+}
+
+}  // namespace ganforge::cli
