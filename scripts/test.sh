@@ -21,9 +21,10 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 # The data-parallel tests that run under ASan are the launches and their failures (the CLI's processes under
 # torchrun, ASan-built; c10d and Gloo inside LibTorch are not instrumented); the long equivalence and restart
 # runs are left to the GCC build.
+# Examples.package installs the build and compiles examples/ against it: the GCC build's job (step 2).
 # Golden and Format1 compare bitwise with values the GCC build recorded; clang contracts a*b+c into FMAs by
 # default (GCC in ISO mode does not), so its floats may differ in the last bits. Step 2 runs them.
-long_runs='^(SeedRun|ShortEvaluator|Health\.|Cas\.|Toys\.|Zoo\.EachConfigFamily|Conditional\.(EachKind|SampleByLabel)|Runs/Golden|Format1|Distributed/TwoHalves|Distributed\.(KilledRankRestarts|NonFinite|Resuming|TwoNetworkNamespaces))'
+long_runs='^(Examples\.package|SeedRun|ShortEvaluator|Health\.|Cas\.|Toys\.|Zoo\.EachConfigFamily|Conditional\.(EachKind|SampleByLabel)|Runs/Golden|Format1|Distributed/TwoHalves|Distributed\.(KilledRankRestarts|NonFinite|Resuming|TwoNetworkNamespaces))'
 (cd build-asan && ctest -j2 --output-on-failure --timeout 600 -E "$long_runs")
 
 bash scripts/build.sh -DGANFORGE_BUILD_TESTS=ON

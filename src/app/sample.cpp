@@ -1,6 +1,7 @@
 #include "ganforge/app/sample.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/jit/serialization/pickle.h>
 
 #include "ganforge/data/dataset.h"
 #include "ganforge/core/error.h"
@@ -21,8 +22,9 @@ std::string sample(const SampleOptions& opts) {
   const bool to_png = fs::ends_with(opts.out, ".png");
   const bool to_idx = fs::ends_with(opts.out, ".idx") || fs::ends_with(opts.out, ".idx.gz");
   const bool to_csv = fs::ends_with(opts.out, ".csv");
-  if (!to_png && !to_idx && !to_csv)
-    throw UserError("--out " + opts.out + ": use a .png, .idx, .idx.gz or (2D data) .csv file name");
+  const bool to_pt = fs::ends_with(opts.out, ".pt");
+  if (!to_png && !to_idx && !to_csv && !to_pt)
+    throw UserError("--out " + opts.out + ": use a .png, .idx, .idx.gz, .pt or (2D data) .csv file name");
   if (opts.n <= 0) throw UserError("--n must be positive");
   run::GeneratorSnapshot g = run::load_snapshot(opts.run_dir, opts.checkpoint);
   const std::string& ckpt = g.checkpoint;
@@ -48,6 +50,15 @@ std::string sample(const SampleOptions& opts) {
   else if (classes > 0)
     labels = models::balanced_labels(n, classes);
   const torch::Tensor images = run::generate(g, n, opts.seed, opts.batch, labels);  // [N, C, H, W] or [N, 2] points
+  if (to_pt) {  // the values themselves, with the noise behind them: torch.load gives the dict
+    c10::Dict<std::string, at::Tensor> d;
+    d.insert("z", run::noise(g.model, n, opts.seed, opts.batch));
+    d.insert("images", images);
+    if (labels.defined()) d.insert("labels", labels);
+    const std::vector<char> bytes = torch::pickle_save(d);
+    fs::write_file_atomic(opts.out, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+    return ckpt;
+  }
   if (images.dim() == 2) {  // 2D points
     if (to_idx) throw UserError("--out " + opts.out + ": this generator makes 2D points: write .csv or .png");
     if (to_png) {

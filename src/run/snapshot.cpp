@@ -59,6 +59,13 @@ GeneratorSnapshot load_snapshot(const std::string& run_dir, const std::string& c
   return load_snapshot(!checkpoint.empty() ? checkpoint : newest_usable_checkpoint(Layout(run_dir), stderr));
 }
 
+torch::Tensor noise(const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+  std::vector<torch::Tensor> parts;
+  for (int64_t done = 0; done < n; done += batch) parts.push_back(models::sample_noise(cfg, std::min(batch, n - done), gen));
+  return torch::cat(parts);
+}
+
 torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch,
                        const torch::Tensor& labels_in) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));

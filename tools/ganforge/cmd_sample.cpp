@@ -12,8 +12,13 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--run", opts->run_dir, "run directory (its newest checkpoint is used)");
   cmd->add_option("--checkpoint", opts->checkpoint, "a specific checkpoint file (.pt)");
   cmd->add_option("--n", opts->n, "number of images")->check(CLI::PositiveNumber);
-  cmd->add_option("--out", opts->out, "output: .png (grid), .idx or .idx.gz (uint8 IDX images)")->required();
+  cmd->add_option("--out", opts->out,
+                  "output: .png (grid), .idx or .idx.gz (uint8 IDX images), .pt (torch.load: {z, images, labels}, "
+                  "float values in [-1, 1]) or, for 2D data, .csv")
+      ->required();
   cmd->add_option("--seed", opts->seed, "noise seed")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch", opts->batch, "images per forward pass (default 1024); the noise depends on it")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--label", opts->label, "conditional runs: images of this class only")
       ->check(CLI::NonNegativeNumber);
   auto labels = std::make_shared<std::string>();

@@ -14,5 +14,6 @@ void add_bench(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_report(CLI::App& app);
 void add_data(CLI::App& app);
+void add_export(CLI::App& app);
 
 }  // namespace ganforge::cli

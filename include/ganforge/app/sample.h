@@ -9,7 +9,8 @@ namespace ganforge {
 struct SampleOptions {
   std::string run_dir;     // find the newest checkpoint here (unless `checkpoint` is set)
   std::string checkpoint;  // a specific checkpoint file
-  std::string out;         // .png: a grid; .idx / .idx.gz: the N images as an IDX file (uint8)
+  std::string out;         // .png: a grid; .idx / .idx.gz: the N images as an IDX file (uint8); .pt: a dict
+                           // {z, images (float, [-1, 1]), labels} for torch.load
   int64_t n = 64;
   int64_t seed = 0;
   int64_t batch = 1024;  // images generated per forward pass

@@ -45,6 +45,8 @@ GeneratorSnapshot load_snapshot(const std::string& run_dir, const std::string& c
 // (undefined: models::balanced_labels, every class equally often).
 torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch = 1024,
                        const torch::Tensor& labels = {});
+// The noise generate() feeds the network for the same n, seed and batch: [n, z_dim].
+torch::Tensor noise(const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch = 1024);
 inline torch::Tensor generate(GeneratorSnapshot& g, int64_t n, int64_t seed, int64_t batch = 1024,
                               const torch::Tensor& labels = {}) {
   return generate(*g.sampler(), g.model, n, seed, batch, labels);
