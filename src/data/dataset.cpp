@@ -167,12 +167,9 @@ Dataset load_images(DataConfig cfg, FILE* console) {
           if (console) std::fprintf(console, "%s\n", line.c_str());
         });
   }
-  Dataset ds;
-  ds.name = "images";
-  ds.classes = set.classes;
-  ds.info_json = describe_json(set, kind);
-  ds.labels = torch::from_blob(set.labels.data(), {set.count}, torch::kInt32).to(torch::kInt64);
-  ds.images = adopt(std::move(set.pixels), {set.count, set.channels, set.resolution, set.resolution});
+  const std::string info = describe_json(set, kind);
+  Dataset ds = from_image_set(std::move(set));
+  ds.info_json = info;
   return ds;
 }
 
@@ -194,6 +191,33 @@ void fit_dataset(Dataset& ds, const DataConfig& cfg) {
 }
 
 }  // namespace
+
+ImageSet to_image_set(const Dataset& ds, const std::string& source) {
+  if (ds.is_points()) throw UserError(source + ": 2D points are not images");
+  ImageSet set;
+  set.count = ds.size();
+  set.channels = ds.images.size(1);
+  set.resolution = ds.images.size(2);
+  if (ds.images.size(2) != ds.images.size(3)) throw UserError(source + ": images are not square");
+  const auto px = ds.images.contiguous();
+  set.pixels.assign(px.data_ptr<uint8_t>(), px.data_ptr<uint8_t>() + px.numel());
+  const auto lb = ds.labels.to(torch::kInt32).contiguous();
+  set.labels.assign(lb.data_ptr<int32_t>(), lb.data_ptr<int32_t>() + lb.numel());
+  set.classes = ds.classes;
+  if (set.classes.empty())
+    for (int64_t k = 0; k <= ds.labels.max().item<int64_t>(); ++k) set.classes.push_back(std::to_string(k));
+  set.source = source;
+  return set;
+}
+
+Dataset from_image_set(ImageSet set) {
+  Dataset ds;
+  ds.name = "images";
+  ds.classes = set.classes;
+  ds.labels = torch::from_blob(set.labels.data(), {set.count}, torch::kInt32).to(torch::kInt64);
+  ds.images = adopt(std::move(set.pixels), {set.count, set.channels, set.resolution, set.resolution});
+  return ds;
+}
 
 Dataset load(const DataConfig& cfg, const std::string& split, FILE* console) {
   if (cfg.dataset != "images") {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "ganforge/core/error.h"
@@ -377,6 +379,45 @@ ImageSet read_pack(const std::string& path) {
   for (int32_t label : set.labels)
     if (label < 0 || label >= classes) throw UserError(path + ": damaged image pack (a label out of range)");
   return set;
+}
+
+ImageSet subset_per_class(const ImageSet& set, int64_t per_class, uint64_t seed) {
+  if (per_class <= 0) throw UserError("--per-class must be positive");
+  std::vector<int64_t> order(static_cast<size_t>(set.count));
+  for (int64_t i = 0; i < set.count; ++i) order[i] = i;
+  std::mt19937_64 rng(seed);
+  for (int64_t i = set.count - 1; i > 0; --i) std::swap(order[i], order[rng() % static_cast<uint64_t>(i + 1)]);
+  std::map<int32_t, int64_t> taken;
+  std::vector<int64_t> keep;
+  for (int64_t i : order)
+    if (taken[set.labels[i]]++ < per_class) keep.push_back(i);
+  std::sort(keep.begin(), keep.end());
+  ImageSet out = set;
+  const size_t per = static_cast<size_t>(set.channels * set.resolution * set.resolution);
+  out.pixels.resize(keep.size() * per);
+  out.labels.resize(keep.size());
+  for (size_t j = 0; j < keep.size(); ++j) {
+    std::copy_n(set.pixels.begin() + keep[j] * per, per, out.pixels.begin() + j * per);
+    out.labels[j] = set.labels[keep[j]];
+  }
+  out.count = static_cast<int64_t>(keep.size());
+  return out;
+}
+
+ImageSet concatenate(const std::vector<ImageSet>& sets) {
+  if (sets.empty()) throw std::invalid_argument("concatenate: no sets");
+  ImageSet out = sets[0];
+  for (size_t i = 1; i < sets.size(); ++i) {
+    const ImageSet& s = sets[i];
+    if (s.channels != out.channels || s.resolution != out.resolution)
+      throw UserError(s.source + ": " + std::to_string(s.channels) + "x" + std::to_string(s.resolution) + " images do not go with " +
+                      out.source + "'s " + std::to_string(out.channels) + "x" + std::to_string(out.resolution));
+    out.pixels.insert(out.pixels.end(), s.pixels.begin(), s.pixels.end());
+    out.labels.insert(out.labels.end(), s.labels.begin(), s.labels.end());
+    out.count += s.count;
+    out.source += " + " + s.source;
+  }
+  return out;
 }
 
 png::Image preview_grid(const ImageSet& set, int64_t per_class) {

@@ -143,7 +143,7 @@ Net fit(const data::Dataset& train_set, const data::Dataset& test_set, int64_t c
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(opts.lr));
   data::BatchSampler sampler(train_set.size(), opts.batch, static_cast<uint64_t>(opts.seed) + 1);
   auto aug_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts.seed) + 2);
-  int64_t total = epochs * sampler.batches_per_epoch();
+  int64_t total = opts.steps > 0 ? opts.steps : epochs * sampler.batches_per_epoch();
   if (opts.max_steps > 0) total = std::min(total, opts.max_steps);
   if (total <= 0) throw UserError("evaluator: the train split is smaller than one batch");
 
@@ -317,6 +317,17 @@ FitResult classification_accuracy_score(const torch::Tensor& images, const torch
   fit(generated, test_set, classes, opts, r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+FitResult score_classifier(const torch::Tensor& images, const torch::Tensor& labels, const FitOptions& opts_in) {
+  if (!has_recipe(opts_in.dataset))
+    throw UserError("evaluator score: tests on a real test split with a recipe: mnist or fashion-mnist, not '" +
+                    opts_in.dataset + "'");
+  if (images.size(1) != 1 || images.size(2) != 28 || images.size(3) != 28)
+    throw UserError("evaluator score: needs grey 28x28 images (the " + opts_in.dataset + " test split's shape)");
+  FitOptions opts = opts_in;
+  opts.batch = std::min(opts.batch, images.size(0));
+  return classification_accuracy_score(images, labels, opts);
 }
 
 std::unique_ptr<Extractor> stacked(std::unique_ptr<Extractor> digit) {

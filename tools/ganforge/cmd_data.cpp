@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "ganforge/core/error.h"
+#include "ganforge/data/dataset.h"
 #include "ganforge/data/images.h"
 #include "ganforge/io/png.h"
 #include "ganforge/io/progress.h"
@@ -39,9 +40,26 @@ data::ImageSet read_folder_with_progress(const std::string& dir, const data::Ima
 }
 
 struct PrepareArgs {
-  std::string from, out, preview;
+  std::string from, out, preview, split = "train";
   data::ImageOptions opts;
+  int64_t per_class = 0;
+  int64_t seed = 0;
 };
+
+// --from: a folder of images, or the name of a built-in image set (its --split, fitted by the options).
+data::ImageSet read_source(const PrepareArgs& a) {
+  std::error_code ec;
+  if (!std::filesystem::exists(a.from, ec) && data::is_known(a.from) && !data::is_toy(a.from)) {
+    DataConfig cfg;
+    cfg.dataset = a.from;
+    cfg.resolution = a.opts.resolution;
+    cfg.channels = a.opts.channels;
+    cfg.fit = a.opts.fit;
+    cfg.resize = a.opts.resize;
+    return data::to_image_set(data::load(cfg, a.split), a.from + " (" + a.split + ")");
+  }
+  return read_folder_with_progress(a.from, a.opts);
+}
 
 void run_prepare(const PrepareArgs& a) {
   if (a.opts.resolution > 0 && a.opts.resolution < 4) throw UserError("data prepare: --resolution must be 0 or at least 4");
@@ -49,7 +67,8 @@ void run_prepare(const PrepareArgs& a) {
   if (std::filesystem::exists(a.out, ec) && !data::is_pack(a.out))
     throw UserError("data prepare: --out " + a.out + " exists and is not an image pack: refusing to replace it");
   const auto start = std::chrono::steady_clock::now();
-  const data::ImageSet set = read_folder_with_progress(a.from, a.opts);
+  data::ImageSet set = read_source(a);
+  if (a.per_class > 0) set = data::subset_per_class(set, a.per_class, static_cast<uint64_t>(a.seed));
   data::write_pack(a.out, set);
   if (!a.preview.empty()) png::write(a.preview, data::preview_grid(set, 8));
   const double s = seconds_since(start);
@@ -97,8 +116,14 @@ void add_data(CLI::App& app) {
   auto a = std::make_shared<PrepareArgs>();
   CLI::App* prep = data->add_subcommand(
       "prepare", "decode a folder of PNG/JPEG images once into a checksummed pack that training reads fast");
-  prep->add_option("--from", a->from, "folder of images: class sub-folders (their names are the labels) or none")
+  prep->add_option("--from", a->from,
+                  "folder of images (class sub-folders, whose names are the labels, or none), or a built-in image "
+                  "set: mnist, fashion-mnist, stacked-mnist")
       ->required();
+  prep->add_option("--split", a->split, "built-in sets: train (default) or test")->check(CLI::IsMember({"train", "test"}));
+  prep->add_option("--per-class", a->per_class, "keep at most K images of each class, chosen at random (--seed)")
+      ->check(CLI::PositiveNumber);
+  prep->add_option("--seed", a->seed, "seed of --per-class's choice")->check(CLI::NonNegativeNumber);
   prep->add_option("--out", a->out, "the pack to write (train with --data FILE or data.dir = FILE)")->required();
   add_image_options(prep, a->opts);
   prep->add_option("--preview", a->preview, "also write a PNG grid of the first images of each class");

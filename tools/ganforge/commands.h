@@ -15,5 +15,6 @@ void add_serve(CLI::App& app);
 void add_report(CLI::App& app);
 void add_data(CLI::App& app);
 void add_export(CLI::App& app);
+void add_augment(CLI::App& app);
 
 }  // namespace ganforge::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   ganforge::cli::add_report(app);
   ganforge::cli::add_data(app);
   ganforge::cli::add_export(app);
+  ganforge::cli::add_augment(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -54,6 +54,12 @@ Dataset load(const std::string& name, const std::string& dir, const std::string&
 // no splits: "test" is the same images. `console`: progress while a folder is decoded, and its warnings.
 Dataset load(const DataConfig& cfg, const std::string& split, FILE* console = nullptr);
 
+// Between a Dataset of images and the LibTorch-free ImageSet (data/images.h), copying the bytes; class names
+// "0" .. "K-1" when the dataset has none. `from_image_set` gives the dataset the name "images".
+struct ImageSet;
+ImageSet to_image_set(const Dataset& ds, const std::string& source);
+Dataset from_image_set(ImageSet set);
+
 // uint8 [0, 255] -> float [-1, 1] and back (round to nearest, clamped).
 torch::Tensor to_signed_unit(const torch::Tensor& u8);
 torch::Tensor to_uint8(const torch::Tensor& x);

@@ -71,6 +71,12 @@ bool is_pack(const std::string& path);  // a regular file that starts with the p
 // A pack, or a folder without IDX training files (train-images-idx3-ubyte[.gz]): images to read as such.
 bool is_image_source(const std::string& path);
 
+// At most `per_class` images of each class, chosen at random (a seeded Fisher-Yates shuffle with
+// std::mt19937_64, the same on every platform), kept in their original order. Classes with fewer keep all.
+ImageSet subset_per_class(const ImageSet& set, int64_t per_class, uint64_t seed);
+// Sets of the same channels and resolution one after the other (labels as they are; classes of the first).
+ImageSet concatenate(const std::vector<ImageSet>& sets);
+
 // A picture of the set: up to `per_class` images of each class (of the first images when unlabelled) in
 // rows, 2 px apart.
 png::Image preview_grid(const ImageSet& set, int64_t per_class);

@@ -43,6 +43,7 @@ struct FitOptions {
   std::string out;       // empty: default_path(dataset)
   int64_t epochs = 0;    // 0: the dataset's default (mnist 20, fashion-mnist 8)
   int64_t max_steps = 0;  // > 0: stop after this many steps (tests)
+  int64_t steps = 0;      // > 0: exactly this many steps, whatever the epochs (fixed budgets across data sizes)
   int64_t batch = 128;
   double lr = 1e-3;
   int64_t seed = 0;
@@ -65,6 +66,10 @@ FitResult train_evaluator(const FitOptions& opts);
 // written; test_accuracy is the score.
 FitResult classification_accuracy_score(const torch::Tensor& images, const torch::Tensor& labels,
                                           const FitOptions& opts);
+// The same classifier and recipe trained on any labelled images ([N, C, 28, 28] uint8; real, synthetic or
+// both), tested on the real test split of opts.dataset: `ganforge evaluator score`. A batch larger than the
+// data is cut to the data's size.
+FitResult score_classifier(const torch::Tensor& images, const torch::Tensor& labels, const FitOptions& opts);
 
 // What an extractor gives for a batch of images (float [N, C, H, W] in [-1, 1]).
 struct Outputs {
