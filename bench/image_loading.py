@@ -14,12 +14,12 @@ Each case: `ganforge data info` on the folder (decoding, the way training starts
     /usr/bin/python3 bench/image_loading.py [--rounds 2] [--out bench/results/image_loading]
 """
 import argparse
-import gzip
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -28,15 +28,9 @@ from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("GANFORGE_BIN", os.path.join(ROOT, "build", "ganforge"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from gf_files import read_idx  # noqa: E402
 LINE = re.compile(r"read in ([\d.]+) s \((\d+) images/s\), peak memory (\d+) MiB")
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def write_100k(folder):

@@ -2,11 +2,10 @@
 and unconditional runs; pack, IDX and folder output) and `evaluator score`.
 
 Run by CTest as Integration.augment with Debian's python3; GANFORGE_BIN names the CLI."""
-import gzip
 import json
 import os
 import shutil
-import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -14,33 +13,8 @@ import numpy as np
 import torch
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("GANFORGE_BIN", os.path.join(SRC, "build", "ganforge"))
-
-
-def cli(*args, ok=True, env=None):
-    p = subprocess.run([BIN, *args], cwd=SRC, capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, **(env or {})))
-    if ok and p.returncode != 0:
-        raise AssertionError(f"{args}: exit {p.returncode}: {p.stderr}")
-    return p
-
-
-def read_pack(path):
-    with open(path, "rb") as f:
-        assert f.readline() == b"GANFORGE-IMAGES 1\n"
-        h = json.loads(f.readline())
-        n, c, r = h["count"], h["channels"], h["resolution"]
-        pixels = np.frombuffer(f.read(n * c * r * r), dtype=np.uint8).reshape(n, c, r, r)
-        labels = np.frombuffer(f.read(4 * n), dtype="<i4")
-    return h, pixels, labels
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+from gf_files import cli, read_idx, read_pack  # noqa: E402
 
 
 class Augment(unittest.TestCase):

@@ -7,7 +7,6 @@ Run by CTest as Reference.export with Debian's python3; GANFORGE_BIN names the C
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -16,8 +15,9 @@ import torch
 import torch.nn as nn
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("GANFORGE_BIN", os.path.join(SRC, "build", "ganforge"))
 sys.path.insert(0, os.path.join(SRC, "tests", "reference"))
+sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+from gf_files import cli  # noqa: E402
 import make_fixtures as mf  # noqa: E402
 
 # name: config, extra --set values, the reference torch.nn network of G (make_fixtures' builders)
@@ -30,13 +30,6 @@ CASES = {
     "ring8": ("configs/ring8-gan.toml", [], None),
 }
 TOL = 1e-5  # float32 through different kernels (oneDNN sgemm and ganforge's tanh vs PyTorch's): ~2e-7 seen
-
-
-def cli(*args, ok=True):
-    p = subprocess.run([BIN, *args], cwd=SRC, capture_output=True, text=True, timeout=600)
-    if ok and p.returncode != 0:
-        raise AssertionError(f"{args}: exit {p.returncode}: {p.stderr}")
-    return p
 
 
 class Export(unittest.TestCase):

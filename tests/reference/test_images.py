@@ -6,11 +6,9 @@ Run by CTest as Reference.images with Debian's python3 (python3-torch, python3-p
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
-import gzip
 
 import numpy as np
 import torch
@@ -18,32 +16,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("GANFORGE_BIN", os.path.join(SRC, "build", "ganforge"))
-
-
-def run(*args, ok=True):
-    p = subprocess.run([BIN, *args], cwd=SRC, capture_output=True, text=True, timeout=300)
-    if ok and p.returncode != 0:
-        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr}")
-    return p
-
-
-def read_pack(path):
-    with open(path, "rb") as f:
-        assert f.readline() == b"GANFORGE-IMAGES 1\n"
-        h = json.loads(f.readline())
-        n, c, r = h["count"], h["channels"], h["resolution"]
-        pixels = np.frombuffer(f.read(n * c * r * r), dtype=np.uint8).reshape(n, c, r, r)
-        labels = np.frombuffer(f.read(4 * n), dtype="<i4")
-    return h, pixels, labels
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+from gf_files import cli, read_idx, read_pack  # noqa: E402
 
 
 class Case(unittest.TestCase):
@@ -62,7 +36,7 @@ class Case(unittest.TestCase):
 
     def prepare(self, folder, *opts):
         out = folder + ".pack"
-        run("data", "prepare", "--from", folder, "--out", out, *opts)
+        cli("data", "prepare", "--from", folder, "--out", out, *opts)
         return read_pack(out)
 
 
@@ -136,7 +110,7 @@ class Decode(Case):
 
     def prepare_again(self, folder, *opts):
         out = folder + ".grey.pack"
-        run("data", "prepare", "--from", folder, "--out", out, *opts)
+        cli("data", "prepare", "--from", folder, "--out", out, *opts)
         return read_pack(out)
 
     def test_fashion_png_folder_is_the_idx_test_split(self):
@@ -170,12 +144,12 @@ class BadInput(Case):
         with open(os.path.join(d, "b", "notes.txt"), "w") as f:
             f.write("not an image")
         out = os.path.join(self.tmp, "set.pack")
-        p = run("data", "prepare", "--from", d, "--out", out, ok=False)
+        p = cli("data", "prepare", "--from", d, "--out", out, ok=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertIn("notes.txt", p.stderr)
         self.assertFalse(os.path.exists(out))
-        p = run("data", "prepare", "--from", d, "--out", out, "--skip-bad")
+        p = cli("data", "prepare", "--from", d, "--out", out, "--skip-bad")
         for part in ("cut.jpg: corrupt JPEG (Premature end", "cmyk.jpg: corrupt JPEG (CMYK", "notes.txt: not an image",
                      "empty: class folder has no images"):
             self.assertIn(part, p.stderr)
@@ -189,7 +163,7 @@ class BadInput(Case):
         victim = os.path.join(self.tmp, "keep.txt")
         with open(victim, "w") as f:
             f.write("precious")
-        p = run("data", "prepare", "--from", d, "--out", victim, ok=False)
+        p = cli("data", "prepare", "--from", d, "--out", victim, ok=False)
         self.assertEqual(p.returncode, 2)
         self.assertIn("refusing", p.stderr)
         with open(victim) as f:
@@ -198,7 +172,7 @@ class BadInput(Case):
         with open(d + ".pack", "r+b") as f:
             f.seek(-10, os.SEEK_END)
             f.write(b"\xff")
-        p = run("data", "info", d + ".pack", ok=False)
+        p = cli("data", "info", d + ".pack", ok=False)
         self.assertEqual(p.returncode, 2)
         self.assertIn("CRC-32", p.stderr)
 
@@ -209,11 +183,11 @@ class Train(Case):
         if not os.path.isdir(folder):
             self.skipTest("data/fashion-mnist-png missing: run scripts/setup.sh")
         pack = os.path.join(self.tmp, "fashion.pack")
-        run("data", "prepare", "--from", folder, "--out", pack)
+        cli("data", "prepare", "--from", folder, "--out", pack)
         metrics = []
         for name, data in (("folder", folder), ("pack", pack)):
             out = os.path.join(self.tmp, name)
-            run("train", "configs/fashion-png-cgan.toml", "--data", data, "--out", out, "--deterministic", "--quiet",
+            cli("train", "configs/fashion-png-cgan.toml", "--data", data, "--out", out, "--deterministic", "--quiet",
                 "--set", "train.steps=4", "--set", "train.log_every=1", "--set", "train.sample_every=4")
             with open(os.path.join(out, "metrics.jsonl")) as f:
                 metrics.append([{k: v for k, v in json.loads(l).items() if k not in ("time_s", "it_per_s", "message")}
@@ -228,14 +202,14 @@ class Train(Case):
     def test_conditional_on_unlabelled_images_is_refused(self):
         d = self.folder("flat", [Image.new("L", (28, 28), i) for i in range(70)])
         out = os.path.join(self.tmp, "run")
-        p = run("train", "configs/fashion-png-cgan.toml", "--data", d, "--out", out, "--quiet", ok=False)
+        p = cli("train", "configs/fashion-png-cgan.toml", "--data", d, "--out", out, "--quiet", ok=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("needs class labels", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(out, "checkpoints")))
 
     def test_idx_data_at_another_resolution_and_channels(self):
         out = os.path.join(self.tmp, "m32")
-        run("train", "configs/mnist-dcgan.toml", "--out", out, "--quiet", "--set", "train.steps=1",
+        cli("train", "configs/mnist-dcgan.toml", "--out", out, "--quiet", "--set", "train.steps=1",
             "--set", "train.eval_every=0", "--set", "data.resolution=32", "--set", "data.channels=3")
         with Image.open(os.path.join(out, "samples", "step-0000001.png")) as grid:
             self.assertEqual(grid.mode, "RGB")

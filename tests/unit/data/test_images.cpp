@@ -1,5 +1,6 @@
 // Image folders and packs (data/images.h): listing and labels, fitting, bad input, the pack's checks.
 // Resizing is compared with PyTorch and decoding with PIL in tests/reference/test_images.py.
+#include <algorithm>
 #include <filesystem>
 
 #include "ganforge/core/error.h"
@@ -170,6 +171,28 @@ TEST(Pack, RoundTripsAndRefusesDamage) {
   bad_header.replace(bad_header.find("\"count\":2"), 9, "\"count\":-");
   test::write_bytes(dir / "header.pack", bad_header);
   EXPECT_NE(error_of([&] { data::read_pack(dir / "header.pack"); }).find("damaged image pack"), std::string::npos);
+}
+
+TEST(Subset, KeepsKOfEachClassInOrderSeededAndConcatenates) {
+  data::ImageSet set;
+  set.count = 30;
+  set.channels = 1;
+  set.resolution = 1;
+  for (int i = 0; i < 30; ++i) set.pixels.push_back(static_cast<uint8_t>(i)), set.labels.push_back(i % 3);
+  const auto a = data::subset_per_class(set, 4, 7), b = data::subset_per_class(set, 4, 7), c = data::subset_per_class(set, 4, 8);
+  ASSERT_EQ(a.count, 12);
+  EXPECT_EQ(a.pixels, b.pixels);
+  EXPECT_NE(a.pixels, c.pixels);
+  EXPECT_TRUE(std::is_sorted(a.pixels.begin(), a.pixels.end()));  // original order kept
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(std::count(a.labels.begin(), a.labels.end(), k), 4);
+  for (size_t i = 0; i < a.pixels.size(); ++i) EXPECT_EQ(a.labels[i], a.pixels[i] % 3);  // labels travel along
+  EXPECT_EQ(data::subset_per_class(set, 50, 1).count, 30);  // fewer than asked: all
+  const auto both = data::concatenate({a, c});
+  EXPECT_EQ(both.count, 24);
+  data::ImageSet other = set;
+  other.channels = 3;
+  other.pixels.resize(90);
+  EXPECT_THROW(data::concatenate({set, other}), UserError);
 }
 
 }  // namespace
