@@ -14,7 +14,7 @@ For each dataset (mnist, fashion-mnist), k real images per class (10, 100, 1000;
 Results are appended to OUT.jsonl as they come (a rerun skips cells already there) and summarised in
 OUT.md (mean +- standard deviation over seeds).
 
-    /usr/bin/python3 bench/small_data.py [--seeds 0 1 2] [--gan-steps 2000] [--cls-steps 600] \
+    /usr/bin/python3 bench/small_data.py [--seeds 0 1 2] [--gan-steps 10000] [--cls-steps 600] \
         [--out docs/results/small_data]
 """
 import argparse
@@ -67,9 +67,9 @@ def cell(dataset, k, seed, a, tmp):
 
 
 def summarise(rows, a):
-    lines = [f"Measured by `/usr/bin/python3 bench/small_data.py --seeds {' '.join(map(str, a.seeds))} --gan-steps "
-             f"{a.gan_steps} --cls-steps {a.cls_steps}`: test accuracy of the same classifier, mean +- std over "
-             f"{len(a.seeds)} seeds.", "",
+    lines = [f"Measured by `/usr/bin/python3 bench/small_data.py --gan-steps {a.gan_steps} --cls-steps {a.cls_steps}` "
+             f"(rows in {os.path.basename(a.out)}.jsonl): test accuracy of the same classifier, mean +- std over the "
+             f"seeds measured (n per row).", "",
              "| data | real per class | real only | synthetic only | real + synthetic (ratio) | synthetic helps? |",
              "|---|---|---|---|---|---|"]
     for dataset in ("mnist", "fashion-mnist"):
@@ -86,7 +86,7 @@ def summarise(rows, a):
             spread = max(stat["real+synthetic"][1], stat["real"][1])
             verdict = "yes" if diff > spread else ("hurts" if diff < -spread else "no clear change")
             fmt = lambda m: f"{100 * m[0]:.2f} +- {100 * m[1]:.2f}"  # noqa: E731
-            lines.append(f"| {dataset} | {k} ({n_real} images) | {fmt(stat['real'])} | {fmt(stat['synthetic'])} | "
+            lines.append(f"| {dataset} | {k} ({n_real} images; n = {len(cells)}) | {fmt(stat['real'])} | {fmt(stat['synthetic'])} | "
                          f"{fmt(stat['real+synthetic'])} ({n_real // 10} : 1000) | {verdict} ({100 * diff:+.2f}) |")
     return "\n".join(lines) + "\n"
 
@@ -94,11 +94,12 @@ def summarise(rows, a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--gan-steps", type=int, default=2000)
+    ap.add_argument("--gan-steps", type=int, default=10000)
     ap.add_argument("--cls-steps", type=int, default=600)
     ap.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     ap.add_argument("--ks", type=int, nargs="+", default=[10, 100, 1000])
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "results", "small_data"))
+    ap.add_argument("--summary-only", action="store_true", help="rewrite OUT.md from OUT.jsonl, run nothing")
     a = ap.parse_args()
     rows = []
     if os.path.exists(a.out + ".jsonl"):
@@ -106,7 +107,7 @@ def main():
             rows = [json.loads(l) for l in f if l.strip()]
     tmp = tempfile.mkdtemp(prefix="ganforge-small-data-")
     try:
-        for dataset in a.datasets:
+        for dataset in ([] if a.summary_only else a.datasets):
             for k in a.ks:
                 for seed in a.seeds:
                     if any(r["dataset"] == dataset and r["k"] == k and r["seed"] == seed and
