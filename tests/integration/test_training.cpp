@@ -159,7 +159,7 @@ TEST_F(SeedRun, SampleCommandWritesIdxAndPng) {
 TEST_F(SeedRun, SampleAndTrainRefuseBadRequests) {
   auto r = test::run_cli("sample --run " + run() + " --n 4 --out " + (*dir_ / "x.jpg"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("use a .png, .idx, .idx.gz or (2D data) .csv"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("use a .png, .idx, .idx.gz, .pt or (2D data) .csv"), std::string::npos) << r.output;
   r = test::run_cli("sample --run " + (*dir_ / "missing") + " --n 4 --out " + (*dir_ / "x.png"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("run directory not found"), std::string::npos) << r.output;
