@@ -10,7 +10,6 @@
 #include "ganforge/core/error.h"
 #include "ganforge/data/images.h"
 #include "ganforge/io/idx.h"
-#include "ganforge/io/progress.h"
 
 namespace ganforge::data {
 namespace fsys = std::filesystem;
@@ -126,16 +125,6 @@ Dataset load(const std::string& name, const std::string& dir_in, const std::stri
 
 namespace {
 
-ImageOptions image_options(const DataConfig& cfg) {
-  ImageOptions o;
-  o.resolution = cfg.resolution;
-  o.channels = cfg.channels;
-  o.fit = cfg.fit;
-  o.resize = cfg.resize;
-  o.skip_bad = cfg.skip_bad;
-  return o;
-}
-
 // A relative data.dir under data/ that is not found from here is looked for where the built-in sets are
 // (so the example configs run from any folder).
 std::string resolve_images(const std::string& dir) {
@@ -148,26 +137,9 @@ std::string resolve_images(const std::string& dir) {
 
 Dataset load_images(DataConfig cfg, FILE* console) {
   cfg.dir = resolve_images(cfg.dir);
-  const ImageOptions opts = image_options(cfg);
-  ImageSet set;
-  std::string kind = "pack";
-  if (is_pack(cfg.dir)) {
-    set = read_pack(cfg.dir);
-  } else {
-    kind = "folder";
-    std::unique_ptr<Progress> bar;
-    set = read_image_folder(
-        cfg.dir, opts,
-        [&](int64_t done, int64_t total) {
-          if (!console) return;
-          if (!bar) bar = std::make_unique<Progress>(total, "image", console);
-          bar->update(done, {}, done == total);
-        },
-        [&](const std::string& line) {
-          if (console) std::fprintf(console, "%s\n", line.c_str());
-        });
-  }
-  const std::string info = describe_json(set, kind);
+  const bool pack = is_pack(cfg.dir);
+  ImageSet set = pack ? read_pack(cfg.dir) : read_image_folder(cfg.dir, image_options(cfg), console);
+  const std::string info = describe_json(set, pack ? "pack" : "folder");
   Dataset ds = from_image_set(std::move(set));
   ds.info_json = info;
   return ds;

@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <nlohmann/json.hpp>
 
 #include "ganforge/core/error.h"
 #include "ganforge/io/fs.h"
 #include "ganforge/io/image.h"
+#include "ganforge/io/progress.h"
 
 namespace ganforge::data {
 namespace fsys = std::filesystem;
@@ -286,6 +288,30 @@ ImageSet read_image_folder(const std::string& dir, const ImageOptions& opts_in, 
     warn("warning: " + std::to_string(set.skipped.size() - kMaxWarnings) + " more skipped (" +
          std::to_string(set.skipped.size()) + " in all)");
   return set;
+}
+
+ImageSet read_image_folder(const std::string& dir, const ImageOptions& opts, FILE* console) {
+  std::unique_ptr<Progress> bar;
+  return read_image_folder(
+      dir, opts,
+      [&](int64_t done, int64_t total) {
+        if (!console) return;
+        if (!bar) bar = std::make_unique<Progress>(total, "image", console);
+        bar->update(done, {}, done == total);
+      },
+      [&](const std::string& line) {
+        if (console) std::fprintf(console, "%s\n", line.c_str());
+      });
+}
+
+ImageOptions image_options(const DataConfig& cfg) {
+  ImageOptions o;
+  o.resolution = cfg.resolution;
+  o.channels = cfg.channels;
+  o.fit = cfg.fit;
+  o.resize = cfg.resize;
+  o.skip_bad = cfg.skip_bad;
+  return o;
 }
 
 namespace {

@@ -1,7 +1,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <memory>
 
 #include <sys/resource.h>
 
@@ -10,7 +9,6 @@
 #include "ganforge/data/dataset.h"
 #include "ganforge/data/images.h"
 #include "ganforge/io/png.h"
-#include "ganforge/io/progress.h"
 
 namespace ganforge::cli {
 namespace {
@@ -28,20 +26,9 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-data::ImageSet read_folder_with_progress(const std::string& dir, const data::ImageOptions& opts) {
-  std::unique_ptr<Progress> bar;
-  return data::read_image_folder(
-      dir, opts,
-      [&](int64_t done, int64_t total) {
-        if (!bar) bar = std::make_unique<Progress>(total, "image", stderr);
-        bar->update(done, {}, done == total);
-      },
-      [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-}
-
 struct PrepareArgs {
   std::string from, out, preview, split = "train";
-  data::ImageOptions opts;
+  DataConfig data;  // how images are fitted: the [data] keys of a training config
   int64_t per_class = 0;
   int64_t seed = 0;
 };
@@ -50,19 +37,15 @@ struct PrepareArgs {
 data::ImageSet read_source(const PrepareArgs& a) {
   std::error_code ec;
   if (!std::filesystem::exists(a.from, ec) && data::is_known(a.from) && !data::is_toy(a.from)) {
-    DataConfig cfg;
+    DataConfig cfg = a.data;
     cfg.dataset = a.from;
-    cfg.resolution = a.opts.resolution;
-    cfg.channels = a.opts.channels;
-    cfg.fit = a.opts.fit;
-    cfg.resize = a.opts.resize;
     return data::to_image_set(data::load(cfg, a.split), a.from + " (" + a.split + ")");
   }
-  return read_folder_with_progress(a.from, a.opts);
+  return data::read_image_folder(a.from, data::image_options(a.data), stderr);
 }
 
 void run_prepare(const PrepareArgs& a) {
-  if (a.opts.resolution > 0 && a.opts.resolution < 4) throw UserError("data prepare: --resolution must be 0 or at least 4");
+  if (a.data.resolution > 0 && a.data.resolution < 4) throw UserError("data prepare: --resolution must be 0 or at least 4");
   std::error_code ec;
   if (std::filesystem::exists(a.out, ec) && !data::is_pack(a.out))
     throw UserError("data prepare: --out " + a.out + " exists and is not an image pack: refusing to replace it");
@@ -82,7 +65,7 @@ void run_prepare(const PrepareArgs& a) {
 void run_info(const PrepareArgs& a) {
   const auto start = std::chrono::steady_clock::now();
   const bool pack = data::is_pack(a.from);
-  const data::ImageSet set = pack ? data::read_pack(a.from) : read_folder_with_progress(a.from, a.opts);
+  const data::ImageSet set = pack ? data::read_pack(a.from) : data::read_image_folder(a.from, data::image_options(a.data), stderr);
   const double s = seconds_since(start);
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
@@ -98,7 +81,7 @@ void run_info(const PrepareArgs& a) {
   if (!a.preview.empty()) png::write(a.preview, data::preview_grid(set, 8));
 }
 
-void add_image_options(CLI::App* cmd, data::ImageOptions& o) {
+void add_image_options(CLI::App* cmd, DataConfig& o) {
   cmd->add_option("--resolution", o.resolution, "square side (e.g. 28, 32, 64); 0: the images' own")
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--channels", o.channels, "1 (grey) or 3 (RGB); 0: 3 if any image has colour")
@@ -125,13 +108,13 @@ void add_data(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   prep->add_option("--seed", a->seed, "seed of --per-class's choice")->check(CLI::NonNegativeNumber);
   prep->add_option("--out", a->out, "the pack to write (train with --data FILE or data.dir = FILE)")->required();
-  add_image_options(prep, a->opts);
+  add_image_options(prep, a->data);
   prep->add_option("--preview", a->preview, "also write a PNG grid of the first images of each class");
   prep->callback([a]() { run_prepare(*a); });
   auto b = std::make_shared<PrepareArgs>();
   CLI::App* info = data->add_subcommand("info", "read a folder of images or a pack as training would and summarise it");
   info->add_option("--data,data", b->from, "folder of images or a pack")->required();
-  add_image_options(info, b->opts);
+  add_image_options(info, b->data);
   info->add_option("--preview", b->preview, "also write a PNG grid of the first images of each class");
   info->callback([b]() { run_info(*b); });
 }

@@ -14,10 +14,12 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "ganforge/core/config_sections.h"
 #include "ganforge/io/png.h"
 
 namespace ganforge::data {
@@ -53,6 +55,11 @@ using WarnFn = std::function<void(const std::string&)>;
 // No images at all is always an error. Memory: the result plus one file at a time.
 ImageSet read_image_folder(const std::string& dir, const ImageOptions& opts, const ProgressFn& progress = {},
                            const WarnFn& warn = {});
+
+// The same with a progress bar and the warnings on `console` (null: silent).
+ImageSet read_image_folder(const std::string& dir, const ImageOptions& opts, FILE* console);
+// The [data] keys that say how images are read and fitted.
+ImageOptions image_options(const DataConfig& cfg);
 
 // One image fitted as described above: [channels, resolution, resolution] appended to `out`.
 void fit_image(const uint8_t* hwc, int64_t width, int64_t height, int64_t in_channels, const ImageOptions& opts,
