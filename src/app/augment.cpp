@@ -1,7 +1,6 @@
 #include "ganforge/app/augment.h"
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "ganforge/app/sample.h"
 #include "ganforge/core/error.h"
@@ -41,19 +40,16 @@ Labelled by_evaluator(run::GeneratorSnapshot& g, const AugmentOptions& opts, Aug
     throw UserError("augment: this run's generator is unconditional and '" + dataset +
                     "' has no evaluator to label its samples: train a conditional GAN (model.conditional)");
   auto ex = evaluator::load_or_train(registry::dataset(dataset).evaluator, g.data.dir, opts.console);
-  int64_t classes = 0;
   std::vector<torch::Tensor> images, labels;
   const int64_t round_n = 1000;
-  const int64_t budget = [&] {
-    const torch::Tensor probe = evaluator::extract(*ex, run::generate(g, 2, opts.seed)).probs;
-    classes = probe.size(1);
-    return opts.max_draws > 0 ? opts.max_draws : 20 * opts.per_class * classes;
-  }();
-  r.per_class.assign(static_cast<size_t>(classes), 0);
-  for (int64_t round = 0; r.drawn < budget; ++round) {
+  int64_t budget = opts.max_draws;  // 0 until the evaluator's class count is known (first round)
+  for (int64_t round = 0; budget == 0 || r.drawn < budget; ++round) {
     const torch::Tensor x = run::generate(g, round_n, opts.seed + round);
     r.drawn += round_n;
-    const auto [conf, pred] = evaluator::extract(*ex, x).probs.max(1);
+    const torch::Tensor probs = evaluator::extract(*ex, x).probs;
+    if (r.per_class.empty()) r.per_class.assign(static_cast<size_t>(probs.size(1)), 0);
+    if (budget == 0) budget = 20 * opts.per_class * probs.size(1);
+    const auto [conf, pred] = probs.max(1);
     const auto p = conf.accessor<float, 1>();
     const auto c = pred.accessor<int64_t, 1>();
     std::vector<int64_t> keep;
@@ -117,16 +113,17 @@ AugmentResult augment(const AugmentOptions& opts) {
   const Labelled l = g.sampler()->classes() > 0 ? by_class(g, opts, r) : by_evaluator(g, opts, r);
   if (l.labels.numel() == 0)
     throw UserError("augment: none of " + std::to_string(r.drawn) + " samples reached the confidence asked for");
+  // The run's class names (image folders), else "0" .. "K-1".
+  if (!opts.run_dir.empty()) r.classes = run::class_names(opts.run_dir);
+  if (r.classes.size() != r.per_class.size()) {
+    r.classes.clear();
+    for (size_t k = 0; k < r.per_class.size(); ++k) r.classes.push_back(std::to_string(k));
+  }
   data::Dataset ds;
   ds.images = l.images;
   ds.labels = l.labels;
-  const std::string names = opts.run_dir.empty() ? "" : run::class_names_json(opts.run_dir);
-  if (!names.empty()) ds.classes = nlohmann::json::parse(names).get<std::vector<std::string>>();
-  for (size_t k = 0; ds.classes.empty() && k < r.per_class.size(); ++k) r.classes.push_back(std::to_string(k));
-  if (!r.classes.empty()) ds.classes = r.classes;
-  r.classes = ds.classes;
-  data::ImageSet set = data::to_image_set(ds, "ganforge augment of " + g.checkpoint);
-  set.classes = ds.classes;
+  ds.classes = r.classes;
+  const data::ImageSet set = data::to_image_set(ds, "ganforge augment of " + g.checkpoint);
   if (fs::ends_with(opts.out, ".pack"))
     data::write_pack(opts.out, set);
   else if (fs::ends_with(opts.out, ".idx") || fs::ends_with(opts.out, ".idx.gz"))

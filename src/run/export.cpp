@@ -114,23 +114,25 @@ double check(GeneratorSnapshot& g, torch::jit::Module& m) {
 
 }  // namespace
 
-std::string class_names_json(const std::string& run_dir) {
-  const std::string path = (std::filesystem::path(run_dir) / "data.json").string();
-  std::ifstream in(path);
-  if (!in) return "";
+std::vector<std::string> class_names(const std::string& run_dir) {
+  std::ifstream in((std::filesystem::path(run_dir) / "data.json").string());
+  if (!in) return {};
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("classes") || !j["classes"].is_array() || j["classes"].empty()) return "";
-  return j["classes"].dump();
+  if (!j.is_object() || !j.contains("classes") || !j["classes"].is_array()) return {};
+  std::vector<std::string> names;
+  for (const auto& c : j["classes"])
+    if (c.is_string()) names.push_back(c.get<std::string>());
+  return names.size() == j["classes"].size() ? names : std::vector<std::string>();
 }
 
-std::string export_metadata(const GeneratorSnapshot& g, const std::string& class_names_json) {
+std::string export_metadata(const GeneratorSnapshot& g, const std::vector<std::string>& class_names) {
   nlohmann::json j;
   j["format"] = "ganforge-generator";
   j["version"] = 1;
   j["z_dim"] = g.model.z_dim;
   j["noise"] = g.model.noise == "uniform" ? "z ~ U(-1, 1)" : "z ~ N(0, 1)";
   j["classes"] = g.model.conditional.empty() ? 0 : g.model.classes;
-  if (!class_names_json.empty()) j["class_names"] = nlohmann::json::parse(class_names_json, nullptr, false);
+  if (!class_names.empty()) j["class_names"] = class_names;
   j["image_shape"] = g.image_shape;
   if (g.image_shape.size() == 3) {
     j["channels"] = g.image_shape[0];

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ganforge/run/snapshot.h"
 
@@ -15,13 +16,13 @@ struct ExportResult {
   int64_t checked = 0;  // samples compared
 };
 
-// The class names a run recorded (RUN/data.json, image folders) as a JSON array; "" when it has none.
-std::string class_names_json(const std::string& run_dir);
+// The class names a run recorded (RUN/data.json, image folders); empty when it has none.
+std::vector<std::string> class_names(const std::string& run_dir);
 
 // The metadata a user needs beside the weights: z size and noise, classes (and their names from the run's
 // data.json when it has them), image shape, value range and how to turn values into pixels, the step, the
 // checkpoint and the config.
-std::string export_metadata(const GeneratorSnapshot& g, const std::string& class_names_json = "");
+std::string export_metadata(const GeneratorSnapshot& g, const std::vector<std::string>& class_names = {});
 
 // TorchScript: forward(z) or forward(z, y) -> images [N, C, H, W] in [-1, 1] ([N, 2] for 2D points), with
 // the metadata as attributes (z_dim, classes, channels, resolution, noise) and as the extra file
