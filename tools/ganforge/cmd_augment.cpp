@@ -9,8 +9,7 @@ namespace ganforge::cli {
 void add_augment(CLI::App& app) {
   auto o = std::make_shared<AugmentOptions>();
   CLI::App* cmd = app.add_subcommand("augment", "write a labelled synthetic dataset from a run's generator");
-  cmd->add_option("--run", o->run_dir, "run directory (its newest usable checkpoint unless --checkpoint)");
-  cmd->add_option("--checkpoint", o->checkpoint, "a specific checkpoint file");
+  add_generator_options(cmd, o->run_dir, o->checkpoint);
   cmd->add_option("--per-class", o->per_class, "images of each class (default 1000)")->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out,
                   "X.pack (image pack), X.idx[.gz] (grey IDX + X-labels.idx[.gz]) or a new folder (PNGs in a "
@@ -24,6 +23,7 @@ void add_augment(CLI::App& app) {
   cmd->add_option("--max-draws", o->max_draws, "unconditional runs: stop after this many samples (default 20 x per class x classes)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([o]() {
+    require_generator("augment", o->run_dir, o->checkpoint);
     const AugmentResult r = augment(*o);
     int64_t total = 0;
     std::string counts;

@@ -12,8 +12,7 @@ void add_eval(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "eval", "measure a trained run: FID, KID, IS, precision/recall, density/coverage, classes (images); modes, "
               "% high quality, reverse KL (2D toys); each with the real-data floor");
-  cmd->add_option("--run", opts->run_dir, "run directory (its newest usable checkpoint is used)");
-  cmd->add_option("--checkpoint", opts->checkpoint, "a specific checkpoint file (.pt)");
+  add_generator_options(cmd, opts->run_dir, opts->checkpoint);
   cmd->add_option("--samples", opts->samples,
                   "instead of a run: images from an IDX file (uint8 [N, H, W], e.g. from `sample` or another "
                   "framework), measured against --dataset");

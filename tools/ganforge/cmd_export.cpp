@@ -1,10 +1,10 @@
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "commands.h"
 #include "ganforge/core/error.h"
-#include "ganforge/io/fs.h"
 #include "ganforge/run/export.h"
 
 namespace ganforge::cli {
@@ -18,8 +18,10 @@ struct ExportArgs {
 void check_out(const std::string& out) {
   std::error_code ec;
   if (!std::filesystem::exists(out, ec)) return;
-  const auto bytes = std::filesystem::is_regular_file(out, ec) ? fs::read_file_bytes(out) : std::vector<uint8_t>();
-  if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K')
+  char magic[4] = {};
+  std::ifstream in(out, std::ios::binary);  // a directory or an unreadable file reads nothing
+  in.read(magic, 4);
+  if (in.gcount() < 4 || magic[0] != 'P' || magic[1] != 'K')
     throw UserError("export: --out " + out + " exists and is not an exported model: refusing to replace it");
 }
 
@@ -33,7 +35,7 @@ void run_export(const ExportArgs& a) {
                 which.c_str(), g.checkpoint.c_str(), a.out.c_str());
     return;
   }
-  const std::string meta = run::export_metadata(g, a.run.empty() ? "" : run::class_names_json(a.run));
+  const std::string meta = run::export_metadata(g, a.run.empty() ? std::vector<std::string>() : run::class_names(a.run));
   const run::ExportResult r = run::export_torchscript(g, a.out, meta);
   std::printf("export: %s (%s) -> %s (TorchScript; checked: %lld samples within %.1e of ganforge's)\n",
               which.c_str(), g.checkpoint.c_str(), a.out.c_str(), static_cast<long long>(r.checked), r.max_diff);
@@ -45,14 +47,13 @@ void add_export(CLI::App& app) {
   auto a = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand(
       "export", "write a run's generator (EMA when kept) for PyTorch and LibTorch: TorchScript or a state dict");
-  cmd->add_option("--run", a->run, "run directory (its newest usable checkpoint unless --checkpoint)");
-  cmd->add_option("--checkpoint", a->checkpoint, "a specific checkpoint file");
+  add_generator_options(cmd, a->run, a->checkpoint);
   cmd->add_option("--out", a->out, "file to write, e.g. G.pt")->required();
   cmd->add_option("--format", a->format,
                   "torchscript (default: forward(z[, y]) -> images in [-1, 1], metadata inside) or state-dict")
       ->check(CLI::IsMember({"torchscript", "state-dict"}));
   cmd->callback([a]() {
-    if (a->run.empty() && a->checkpoint.empty()) throw UserError("export: give --run DIR or --checkpoint FILE");
+    require_generator("export", a->run, a->checkpoint);
     run_export(*a);
   });
 }

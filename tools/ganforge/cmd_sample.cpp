@@ -9,8 +9,7 @@ namespace ganforge::cli {
 void add_sample(CLI::App& app) {
   auto opts = std::make_shared<SampleOptions>();
   CLI::App* cmd = app.add_subcommand("sample", "generate images from a trained run");
-  cmd->add_option("--run", opts->run_dir, "run directory (its newest checkpoint is used)");
-  cmd->add_option("--checkpoint", opts->checkpoint, "a specific checkpoint file (.pt)");
+  add_generator_options(cmd, opts->run_dir, opts->checkpoint);
   cmd->add_option("--n", opts->n, "number of images")->check(CLI::PositiveNumber);
   cmd->add_option("--out", opts->out,
                   "output: .png (grid), .idx or .idx.gz (uint8 IDX images), .pt (torch.load: {z, images, labels}, "
@@ -25,7 +24,7 @@ void add_sample(CLI::App& app) {
   cmd->add_option("--labels", *labels, "conditional runs: 'all' = --n images of each class, a grid row per class")
       ->check(CLI::IsMember({"all"}));
   cmd->callback([opts, labels]() {
-    if (opts->run_dir.empty() && opts->checkpoint.empty()) throw UserError("sample: give --run DIR or --checkpoint FILE");
+    require_generator("sample", opts->run_dir, opts->checkpoint);
     opts->all_labels = *labels == "all";
     if (opts->all_labels && opts->label >= 0) throw UserError("sample: give --label K or --labels all, not both");
     const std::string used = sample(*opts);
