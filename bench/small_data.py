@@ -107,19 +107,19 @@ def main():
             rows = [json.loads(l) for l in f if l.strip()]
     tmp = tempfile.mkdtemp(prefix="ganforge-small-data-")
     try:
-        for dataset in ([] if a.summary_only else a.datasets):
-            for k in a.ks:
-                for seed in a.seeds:
-                    if any(r["dataset"] == dataset and r["k"] == k and r["seed"] == seed and
-                           r["gan_steps"] == a.gan_steps and r["cls_steps"] == a.cls_steps for r in rows):
-                        continue
-                    t0 = time.time()
-                    r = cell(dataset, k, seed, a, tmp)
-                    rows.append(r)
-                    with open(a.out + ".jsonl", "a") as f:
-                        f.write(json.dumps(r) + "\n")
-                    print(f"{dataset} k={k} seed={seed}: real {r['real']:.4f} synthetic {r['synthetic']:.4f} "
-                          f"both {r['real+synthetic']:.4f} ({time.time() - t0:.0f} s)", flush=True)
+        # Seed outermost: a run stopped early still has every (dataset, k) cell at the seeds it finished.
+        cells = [(d, k, s) for s in a.seeds for d in a.datasets for k in a.ks]
+        for dataset, k, seed in ([] if a.summary_only else cells):
+            if any(r["dataset"] == dataset and r["k"] == k and r["seed"] == seed and
+                   r["gan_steps"] == a.gan_steps and r["cls_steps"] == a.cls_steps for r in rows):
+                continue
+            t0 = time.time()
+            r = cell(dataset, k, seed, a, tmp)
+            rows.append(r)
+            with open(a.out + ".jsonl", "a") as f:
+                f.write(json.dumps(r) + "\n")
+            print(f"{dataset} k={k} seed={seed}: real {r['real']:.4f} synthetic {r['synthetic']:.4f} "
+                  f"both {r['real+synthetic']:.4f} ({time.time() - t0:.0f} s)", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rows = [r for r in rows if r["gan_steps"] == a.gan_steps and r["cls_steps"] == a.cls_steps]

@@ -16,6 +16,7 @@ PKGS=(
   libopenblas0-openmp libopenblas-dev # OpenBLAS, OpenMP flavour (see below)
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libpng-dev
   libjpeg62-turbo-dev                 # JPEG decoding (image folders)
+  libopencv-imgproc-dev               # Canny edge maps: image-to-image pairs (ganforge data edges)
   python3-pil                         # writes the JPEG test images; PIL's resize/luma as a reference
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev            # ASan/UBSan build and libFuzzer targets (scripts/test.sh)

@@ -235,7 +235,7 @@ void fit_image(const uint8_t* hwc, int64_t width, int64_t height, int64_t in_cha
   if (opts.channels == 1 && in_channels == 3) {
     grey.resize(static_cast<size_t>(n));
     for (int64_t p = 0; p < n; ++p)
-      grey[p] = static_cast<uint8_t>((19595u * hwc[3 * p] + 38470u * hwc[3 * p + 1] + 7471u * hwc[3 * p + 2] + 0x8000u) >> 16);
+      grey[p] = luma(hwc[3 * p], hwc[3 * p + 1], hwc[3 * p + 2]);
     hwc = grey.data();
     ch = 1;
   }
@@ -319,13 +319,26 @@ namespace {
 uint32_t payload_crc(const ImageSet& set) {
   uLong crc = crc32_z(0L, Z_NULL, 0);
   crc = crc32_z(crc, set.pixels.data(), set.pixels.size());
+  // zlib reads a null buffer as "start again" (it returns the initial value): an empty vector's data() may be null.
+  if (!set.inputs.empty()) crc = crc32_z(crc, set.inputs.data(), set.inputs.size());
   crc = crc32_z(crc, reinterpret_cast<const Bytef*>(set.labels.data()), set.labels.size() * sizeof(int32_t));
   return static_cast<uint32_t>(crc);
 }
 
 nlohmann::json header_json(const ImageSet& set) {
-  return {{"count", set.count},       {"channels", set.channels}, {"resolution", set.resolution},
-          {"classes", set.classes},   {"source", set.source},     {"labelled", set.labelled()}};
+  nlohmann::json h = {{"count", set.count},     {"channels", set.channels}, {"resolution", set.resolution},
+                      {"classes", set.classes}, {"source", set.source},     {"labelled", set.labelled()}};
+  if (set.paired()) {
+    h["input_channels"] = set.input_channels;
+    h["inputs_from"] = set.inputs_from;
+  }
+  return h;
+}
+
+// Bytes of pixels and of inputs the set's numbers promise.
+uint64_t pixel_bytes(const ImageSet& set) { return uint64_t(set.count * set.channels * set.resolution * set.resolution); }
+uint64_t input_bytes(const ImageSet& set) {
+  return uint64_t(set.count * set.input_channels * set.resolution * set.resolution);
 }
 
 // The header's numbers, checked before anything is allocated from them.
@@ -337,11 +350,13 @@ ImageSet check_header(const nlohmann::json& h, const std::string& path) {
     set.resolution = h.at("resolution").get<int64_t>();
     set.classes = h.at("classes").get<std::vector<std::string>>();
     set.source = h.value("source", "");
+    set.input_channels = h.value("input_channels", int64_t{0});
+    set.inputs_from = h.value("inputs_from", "");
   } catch (const nlohmann::json::exception&) {
     throw UserError(path + ": damaged image pack (header fields missing or of the wrong type)");
   }
   if (set.count < 1 || set.count > (int64_t{1} << 31) || (set.channels != 1 && set.channels != 3) ||
-      set.resolution < 1 || set.resolution > 4096)
+      set.resolution < 1 || set.resolution > 4096 || (set.input_channels != 0 && set.input_channels != 1 && set.input_channels != 3))
     throw UserError(path + ": damaged image pack (count, channels or resolution out of range)");
   return set;
 }
@@ -349,16 +364,18 @@ ImageSet check_header(const nlohmann::json& h, const std::string& path) {
 }  // namespace
 
 void write_pack(const std::string& path, const ImageSet& set) {
-  if (set.pixels.size() != static_cast<size_t>(set.count * set.channels * set.resolution * set.resolution) ||
+  if (set.pixels.size() != pixel_bytes(set) || set.inputs.size() != input_bytes(set) ||
       set.labels.size() != static_cast<size_t>(set.count))
     throw std::invalid_argument("write_pack: sizes do not match the count");
   nlohmann::json h = header_json(set);
   h["pixel_bytes"] = set.pixels.size();
+  if (set.paired()) h["input_bytes"] = set.inputs.size();
   h["label_bytes"] = set.labels.size() * sizeof(int32_t);
   h["crc32"] = payload_crc(set);
   const std::string head = std::string(kPackMagic) + "\n" + h.dump() + "\n";
   fs::write_parts_atomic(path, {{head.data(), head.size()},
                                 {set.pixels.data(), set.pixels.size()},
+                                {set.inputs.data(), set.inputs.size()},
                                 {set.labels.data(), set.labels.size() * sizeof(int32_t)}});
 }
 
@@ -387,16 +404,17 @@ ImageSet read_pack(const std::string& path) {
   const nlohmann::json h = nlohmann::json::parse(head, nullptr, /*allow_exceptions=*/false);
   if (!h.is_object()) throw UserError(path + ": damaged image pack (header is not JSON)");
   ImageSet set = check_header(h, path);
-  const uint64_t pixel_bytes = uint64_t(set.count * set.channels * set.resolution * set.resolution);
   std::error_code ec;
   const uint64_t size = fsys::file_size(path, ec);
-  const uint64_t at = static_cast<uint64_t>(in.tellg());
-  if (ec || size != at + pixel_bytes + uint64_t(set.count) * 4)
+  const uint64_t promised = static_cast<uint64_t>(in.tellg()) + pixel_bytes(set) + input_bytes(set) + uint64_t(set.count) * 4;
+  if (ec || size != promised)
     throw UserError(path + ": damaged image pack (" + std::to_string(size) + " bytes; the header promises " +
-                    std::to_string(at + pixel_bytes + uint64_t(set.count) * 4) + ")");
-  set.pixels.resize(pixel_bytes);
+                    std::to_string(promised) + ")");
+  set.pixels.resize(pixel_bytes(set));
+  set.inputs.resize(input_bytes(set));
   set.labels.resize(static_cast<size_t>(set.count));
-  in.read(reinterpret_cast<char*>(set.pixels.data()), static_cast<std::streamsize>(pixel_bytes));
+  in.read(reinterpret_cast<char*>(set.pixels.data()), static_cast<std::streamsize>(set.pixels.size()));
+  in.read(reinterpret_cast<char*>(set.inputs.data()), static_cast<std::streamsize>(set.inputs.size()));
   in.read(reinterpret_cast<char*>(set.labels.data()), static_cast<std::streamsize>(set.count * 4));
   if (!in) throw UserError(path + ": cannot read the image pack");
   if (h.value("crc32", uint64_t{0}) != payload_crc(set))
@@ -420,10 +438,13 @@ ImageSet subset_per_class(const ImageSet& set, int64_t per_class, uint64_t seed)
   std::sort(keep.begin(), keep.end());
   ImageSet out = set;
   const size_t per = static_cast<size_t>(set.channels * set.resolution * set.resolution);
+  const size_t per_input = static_cast<size_t>(set.input_channels * set.resolution * set.resolution);
   out.pixels.resize(keep.size() * per);
+  out.inputs.resize(keep.size() * per_input);
   out.labels.resize(keep.size());
   for (size_t j = 0; j < keep.size(); ++j) {
     std::copy_n(set.pixels.begin() + keep[j] * per, per, out.pixels.begin() + j * per);
+    std::copy_n(set.inputs.begin() + keep[j] * per_input, per_input, out.inputs.begin() + j * per_input);
     out.labels[j] = set.labels[keep[j]];
   }
   out.count = static_cast<int64_t>(keep.size());
@@ -438,7 +459,10 @@ ImageSet concatenate(const std::vector<ImageSet>& sets) {
     if (s.channels != out.channels || s.resolution != out.resolution)
       throw UserError(s.source + ": " + std::to_string(s.channels) + "x" + std::to_string(s.resolution) + " images do not go with " +
                       out.source + "'s " + std::to_string(out.channels) + "x" + std::to_string(out.resolution));
+    if (s.input_channels != out.input_channels)
+      throw UserError(s.source + (s.paired() ? " is" : " is not") + " a paired set, " + out.source + (out.paired() ? " is" : " is not"));
     out.pixels.insert(out.pixels.end(), s.pixels.begin(), s.pixels.end());
+    out.inputs.insert(out.inputs.end(), s.inputs.begin(), s.inputs.end());
     out.labels.insert(out.labels.end(), s.labels.begin(), s.labels.end());
     out.count += s.count;
     out.source += " + " + s.source;
@@ -449,25 +473,31 @@ ImageSet concatenate(const std::vector<ImageSet>& sets) {
 png::Image preview_grid(const ImageSet& set, int64_t per_class) {
   const int64_t rows = set.labelled() ? static_cast<int64_t>(set.classes.size()) : 1;
   const int64_t cols = set.labelled() ? per_class : std::min<int64_t>(set.count, per_class * per_class);
-  const int64_t r = set.resolution, c = set.channels, gap = 2, cell = r + gap;
+  const int64_t r = set.resolution, c = set.channels, ci = set.input_channels, gap = 2;
+  const int64_t cell_h = r + gap, cell_w = (set.paired() ? 2 * r + 1 : r) + gap;  // a pair: 1 px between
   const int64_t grid_rows = set.labelled() ? rows : (cols + per_class - 1) / per_class;
   const int64_t grid_cols = set.labelled() ? cols : std::min(cols, per_class);
   png::Image im;
-  im.width = static_cast<uint32_t>(grid_cols * cell + gap);
-  im.height = static_cast<uint32_t>(grid_rows * cell + gap);
+  im.width = static_cast<uint32_t>(grid_cols * cell_w + gap);
+  im.height = static_cast<uint32_t>(grid_rows * cell_h + gap);
   im.channels = static_cast<uint32_t>(c);
   im.data.assign(size_t{im.width} * im.height * im.channels, 255);
+  // Plane `ch` of a [planes, r, r] image at (x0, y0); a grey plane fills every channel of a colour grid.
+  auto put = [&](const uint8_t* src, int64_t planes, int64_t x0, int64_t y0) {
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < r; ++y)
+        for (int64_t x = 0; x < r; ++x)
+          im.data[((y0 + y) * im.width + x0 + x) * c + ch] = src[((ch % planes) * r + y) * r + x];
+  };
   std::vector<int64_t> placed(static_cast<size_t>(rows), 0);
   for (int64_t i = 0, shown = 0; i < set.count; ++i) {
     const int64_t label = set.labelled() ? set.labels[i] : 0;
     const int64_t k = set.labelled() ? placed[label]++ : shown++;
     if (k >= cols) continue;
     const int64_t row = set.labelled() ? label : k / per_class, col = set.labelled() ? k : k % per_class;
-    const uint8_t* src = set.pixels.data() + i * c * r * r;
-    for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t y = 0; y < r; ++y)
-        for (int64_t x = 0; x < r; ++x)
-          im.data[((gap + row * cell + y) * im.width + gap + col * cell + x) * c + ch] = src[(ch * r + y) * r + x];
+    const int64_t x0 = gap + col * cell_w, y0 = gap + row * cell_h;
+    if (set.paired()) put(set.inputs.data() + i * ci * r * r, ci, x0, y0);
+    put(set.pixels.data() + i * c * r * r, c, set.paired() ? x0 + r + 1 : x0, y0);
   }
   return im;
 }

@@ -14,7 +14,12 @@ def read_pack(path):
         h = json.loads(f.readline())
         n, c, r = h["count"], h["channels"], h["resolution"]
         pixels = np.frombuffer(f.read(n * c * r * r), dtype=np.uint8).reshape(n, c, r, r)
+        ci = h.get("input_channels", 0)
+        inputs = np.frombuffer(f.read(n * ci * r * r), dtype=np.uint8).reshape(n, ci, r, r)
         labels = np.frombuffer(f.read(4 * n), dtype="<i4")
+        assert not f.read(1), f"{path}: bytes after the labels"
+    if ci:
+        h["inputs"] = inputs  # a paired pack (`data edges`): each image's input, uint8 [N, Ci, R, R]
     return h, pixels, labels
 
 

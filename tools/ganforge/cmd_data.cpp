@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "ganforge/core/error.h"
 #include "ganforge/data/dataset.h"
+#include "ganforge/data/edges.h"
 #include "ganforge/data/images.h"
 #include "ganforge/io/png.h"
 
@@ -31,10 +32,12 @@ struct PrepareArgs {
   DataConfig data;  // how images are fitted: the [data] keys of a training config
   int64_t per_class = 0;
   int64_t seed = 0;
+  data::EdgeOptions edges;  // data edges
 };
 
-// --from: a folder of images, or the name of a built-in image set (its --split, fitted by the options).
+// --from: a folder of images, a pack, or the name of a built-in image set (its --split, fitted by the options).
 data::ImageSet read_source(const PrepareArgs& a) {
+  if (data::is_pack(a.from)) return data::read_pack(a.from);
   std::error_code ec;
   if (!std::filesystem::exists(a.from, ec) && data::is_known(a.from) && !data::is_toy(a.from)) {
     DataConfig cfg = a.data;
@@ -44,19 +47,23 @@ data::ImageSet read_source(const PrepareArgs& a) {
   return data::read_image_folder(a.from, data::image_options(a.data), stderr);
 }
 
-void run_prepare(const PrepareArgs& a) {
-  if (a.data.resolution > 0 && a.data.resolution < 4) throw UserError("data prepare: --resolution must be 0 or at least 4");
+// `data prepare` and `data edges`: read --from, keep --per-class, make the edge maps (edges), write --out.
+void run_prepare(const PrepareArgs& a, bool edges) {
+  const char* cmd = edges ? "data edges" : "data prepare";
+  if (a.data.resolution > 0 && a.data.resolution < 4)
+    throw UserError(std::string(cmd) + ": --resolution must be 0 or at least 4");
   std::error_code ec;
   if (std::filesystem::exists(a.out, ec) && !data::is_pack(a.out))
-    throw UserError("data prepare: --out " + a.out + " exists and is not an image pack: refusing to replace it");
+    throw UserError(std::string(cmd) + ": --out " + a.out + " exists and is not an image pack: refusing to replace it");
   const auto start = std::chrono::steady_clock::now();
   data::ImageSet set = read_source(a);
   if (a.per_class > 0) set = data::subset_per_class(set, a.per_class, static_cast<uint64_t>(a.seed));
+  if (edges) set = data::with_edges(std::move(set), a.edges);
   data::write_pack(a.out, set);
   if (!a.preview.empty()) png::write(a.preview, data::preview_grid(set, 8));
   const double s = seconds_since(start);
-  std::printf("data prepare: %s -> %s in %.1f s (%.0f images/s)%s\n", summary(set).c_str(), a.out.c_str(), s,
-              static_cast<double>(set.count) / s,
+  std::printf("%s: %s%s -> %s in %.1f s (%.0f images/s)%s\n", cmd, summary(set).c_str(),
+              edges ? (", inputs " + set.inputs_from).c_str() : "", a.out.c_str(), s, static_cast<double>(set.count) / s,
               set.skipped.empty() ? "" : (", " + std::to_string(set.skipped.size()) + " skipped").c_str());
 }
 
@@ -69,9 +76,9 @@ void run_info(const PrepareArgs& a) {
   const double s = seconds_since(start);
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  std::printf("data info: %s: %s %s, read in %.2f s (%.0f images/s), peak memory %.0f MiB\n", a.from.c_str(),
-              pack ? "pack" : "folder", summary(set).c_str(), s, static_cast<double>(set.count) / s,
-              static_cast<double>(usage.ru_maxrss) / 1024);
+  std::printf("data info: %s: %s %s%s, read in %.2f s (%.0f images/s), peak memory %.0f MiB\n", a.from.c_str(),
+              pack ? "pack" : "folder", summary(set).c_str(), set.paired() ? (", paired with " + set.inputs_from).c_str() : "",
+              s, static_cast<double>(set.count) / s, static_cast<double>(usage.ru_maxrss) / 1024);
   if (set.labelled()) {
     std::vector<int64_t> per(set.classes.size(), 0);
     for (int32_t l : set.labels) ++per[static_cast<size_t>(l)];
@@ -110,7 +117,23 @@ void add_data(CLI::App& app) {
   prep->add_option("--out", a->out, "the pack to write (train with --data FILE or data.dir = FILE)")->required();
   add_image_options(prep, a->data);
   prep->add_option("--preview", a->preview, "also write a PNG grid of the first images of each class");
-  prep->callback([a]() { run_prepare(*a); });
+  prep->callback([a]() { run_prepare(*a, false); });
+  auto e = std::make_shared<PrepareArgs>();
+  CLI::App* edges = data->add_subcommand(
+      "edges", "pair each image with its edge map (Canny), black strokes on white: data for image-to-image translation");
+  edges->add_option("--from", e->from, "folder of images, a pack, or a built-in image set: mnist, fashion-mnist, stacked-mnist")
+      ->required();
+  edges->add_option("--split", e->split, "built-in sets: train (default) or test")->check(CLI::IsMember({"train", "test"}));
+  edges->add_option("--per-class", e->per_class, "keep at most K images of each class, chosen at random (--seed)")
+      ->check(CLI::PositiveNumber);
+  edges->add_option("--seed", e->seed, "seed of --per-class's choice")->check(CLI::NonNegativeNumber);
+  edges->add_option("--out", e->out, "the paired pack to write")->required();
+  add_image_options(edges, e->data);
+  edges->add_option("--blur", e->edges.blur, "sigma of the Gaussian blur before Canny, in pixels (0: none)")->capture_default_str();
+  edges->add_option("--low", e->edges.low, "Canny's lower hysteresis threshold (gradient magnitude)")->capture_default_str();
+  edges->add_option("--high", e->edges.high, "Canny's upper hysteresis threshold")->capture_default_str();
+  edges->add_option("--preview", e->preview, "also write a PNG grid of (edges | image) pairs, a row per class");
+  edges->callback([e]() { run_prepare(*e, true); });
   auto b = std::make_shared<PrepareArgs>();
   CLI::App* info = data->add_subcommand("info", "read a folder of images or a pack as training would and summarise it");
   info->add_option("--data,data", b->from, "folder of images or a pack")->required();

@@ -40,8 +40,20 @@ struct ImageSet {
   std::vector<std::string> classes;   // sorted sub-folder names; empty: unlabelled
   std::vector<std::string> skipped;   // "FILE: why", one per file or class left out (skip_bad)
   std::string source;                 // the folder the images came from
+  // A paired set (image-to-image translation): for each image an input to translate into it, uint8
+  // [count, input_channels, resolution, resolution] -- e.g. its edge map (data/edges.h) -- and how the
+  // inputs were made. input_channels = 0: no inputs.
+  int64_t input_channels = 0;
+  std::vector<uint8_t> inputs;
+  std::string inputs_from;
   bool labelled() const { return !classes.empty(); }
+  bool paired() const { return input_channels > 0; }
 };
+
+// PIL's luma of an RGB pixel (ITU-R 601-2 weights in 16-bit fixed point), as grey images are made from colour.
+inline uint8_t luma(uint32_t r, uint32_t g, uint32_t b) {
+  return static_cast<uint8_t>((19595u * r + 38470u * g + 7471u * b + 0x8000u) >> 16);
+}
 
 // Called with (images done, images in all) while a folder is read; and with each warning line.
 using ProgressFn = std::function<void(int64_t, int64_t)>;
@@ -69,8 +81,9 @@ std::vector<uint8_t> resize_planes(const uint8_t* planes, int64_t count, int64_t
                                    const std::string& mode);
 
 // The packed file: the line "GANFORGE-IMAGES 1", a one-line JSON header (count, channels, resolution,
-// classes, source, the CRC-32 and size of the payload), then the payload: the pixels as stored above and
-// the labels as little-endian int32. Written atomically; read back with the CRC checked (a damaged file is
+// classes, source, the CRC-32 and size of the payload; for a paired set also input_channels and
+// inputs_from), then the payload: the pixels as stored above, a paired set's inputs, and the labels as
+// little-endian int32. Written atomically; read back with the CRC checked (a damaged file is
 // a UserError naming it).
 void write_pack(const std::string& path, const ImageSet& set);
 ImageSet read_pack(const std::string& path);
@@ -85,7 +98,7 @@ ImageSet subset_per_class(const ImageSet& set, int64_t per_class, uint64_t seed)
 ImageSet concatenate(const std::vector<ImageSet>& sets);
 
 // A picture of the set: up to `per_class` images of each class (of the first images when unlabelled) in
-// rows, 2 px apart.
+// rows, 2 px apart; a paired set's cells are (input | image) side by side.
 png::Image preview_grid(const ImageSet& set, int64_t per_class);
 
 // What a run records about its data (RUN/data.json): source, count, channels, resolution, classes.

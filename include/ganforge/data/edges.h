@@ -1,0 +1,37 @@
+// Edge maps as sketches: the paired data of image-to-image translation, made the way pix2pix's
+// edges2shoes was (an edge detector run over photos), LibTorch-free.
+//
+// For each image, in this order: (1) a colour image becomes grey with PIL's luma (images.h); (2) a Gaussian
+// blur of standard deviation `blur` pixels (OpenCV's GaussianBlur, its bit-exact 8-bit path, kernel size
+// chosen by OpenCV from sigma, borders reflected without repeating the edge pixel); (3) OpenCV's Canny
+// (Canny 1986): 3x3 Sobel gradients (border pixels repeated), the L2 gradient magnitude, non-maximum
+// suppression, and hysteresis with thresholds `low` and `high` (a pixel above `high` starts an edge, one
+// above `low` continues it); (4) drawn as a sketch is: black strokes (0) one pixel wide on white (255).
+// The thresholds are on the magnitude of the Sobel gradient of 8-bit values (up to about 1,440).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ganforge/data/images.h"
+
+namespace ganforge::data {
+
+struct EdgeOptions {
+  double blur = 1.0;  // sigma of the Gaussian blur in pixels; 0: none
+  double low = 100;   // hysteresis thresholds on the gradient magnitude, 0 <= low <= high
+  double high = 200;
+};
+
+// One image's edge map: `planes` [channels, r, r] -> [r, r] (0 = stroke, 255 = paper).
+std::vector<uint8_t> edge_map(const uint8_t* planes, int64_t channels, int64_t r, const EdgeOptions& o);
+
+// The set with each image's edge map as its input (input_channels = 1); the images, labels and classes
+// unchanged. A UserError for options out of range.
+ImageSet with_edges(ImageSet set, const EdgeOptions& o);
+
+// What `with_edges` records in ImageSet::inputs_from, e.g. "canny(blur=1, low=100, high=200)".
+std::string describe(const EdgeOptions& o);
+
+}  // namespace ganforge::data
