@@ -62,8 +62,8 @@ std::vector<Field> data_fields() {
 std::vector<Field> model_fields() {
   return {
       {KEY(model, arch),
-       "architecture: mlp (fully connected, Goodfellow et al. 2014) or dcgan (Radford et al. 2016; 28x28, 32x32 "
-       "and 64x64 images)",
+       "architecture: mlp (fully connected, Goodfellow et al. 2014), dcgan (Radford et al. 2016; 28x28, 32x32 "
+       "and 64x64 images) or pix2pix (image-to-image, Isola et al. 2017; paired data)",
        -INFINITY, INFINITY, registry::arch_names()},
       {KEY(model, z_dim), "noise dimensions", 1, 1 << 16},
       {KEY(model, noise), "noise distribution: N(0,1) or U(-1,1)", -INFINITY, INFINITY,
@@ -101,6 +101,12 @@ std::vector<Field> model_fields() {
        "weight init: torch (PyTorch defaults), glorot (Glorot-uniform weights, zero biases; Keras/TF) or dcgan "
        "(N(0, 0.02) weights, BatchNorm scales N(1, 0.02), zero biases; Radford et al. 2016)",
        -INFINITY, INFINITY, {"torch", "glorot", "dcgan"}},
+      {KEY(model, input_channels), "pix2pix: channels of the input image G translates (edge maps: 1)", 1, 3},
+      {KEY(model, norm), "pix2pix: normalization in G and D, batch or instance (Isola et al. 2017)", -INFINITY,
+       INFINITY, {"batch", "instance"}},
+      {KEY(model, g_dropout), "pix2pix: dropout in the U-Net decoder's first three layers, G's noise (0: none)", 0,
+       0.95},
+      {KEY(model, d_layers), "pix2pix: PatchGAN depth, 1, 2 or 3 (16, 34, 70-pixel patches)", 1, 3},
   };
 }
 
@@ -125,6 +131,9 @@ std::vector<Field> loss_fields() {
        "clip D's weights to [-c, c] after each D update, 0.01 in WGAN (Arjovsky et al. 2017; 0: off)", 0, 1e3},
       {KEY(loss, ac_weight),
        "ACGAN: weight of the class cross-entropy added to D's and G's losses (Odena et al. 2017)", 0, 1e3},
+      {KEY(loss, l1_weight),
+       "pix2pix: weight lambda of the L1 distance to the target in G's loss (100 in Isola et al. 2017; 0: off)", 0,
+       1e6},
   };
 }
 
@@ -459,6 +468,16 @@ void validate(const Config& cfg) {
       throw UserError("config: train.eval_best = '" + b + "' needs '" + needs + "' in train.eval_metrics ('" +
                       cfg.train.eval_metrics + "')");
   }
+  if (cfg.model.arch == "pix2pix") {
+    if (!cfg.model.conditional.empty() || cfg.model.pack > 1)
+      throw UserError("config: model.arch = 'pix2pix' is conditioned on its input image: model.conditional and "
+                      "model.pack do not apply");
+    if (cfg.loss.gp_weight > 0 || cfg.loss.r1_gamma > 0 || !diffaugment_ops(cfg.train.diffaugment).empty())
+      throw UserError("config: model.arch = 'pix2pix' takes no loss.gp_weight, loss.r1_gamma or train.diffaugment "
+                      "(not built for (input, image) pairs)");
+  } else if (cfg.loss.l1_weight > 0) {
+    throw UserError("config: loss.l1_weight needs model.arch = 'pix2pix' (an L1 distance needs a target per output)");
+  }
   if (!diffaugment_ops(cfg.train.diffaugment).empty()) {
     if (registry::dataset(cfg.data.dataset).kind == registry::DataKind::kPoints)
       throw UserError("config: train.diffaugment is for images; the 2D dataset '" + cfg.data.dataset + "' has none");
@@ -483,6 +502,9 @@ void validate(const Config& cfg) {
   double widest = static_cast<double>(std::max({cfg.model.z_dim, widest_of(cfg.model.g_hidden), widest_of(cfg.model.d_hidden)}));
   // dcgan: the widest activation is c channels at half the image side, up to 32 x 32 (64 x 64 images).
   if (cfg.model.arch == "dcgan") widest = static_cast<double>(std::max(cfg.model.g_channels, cfg.model.d_channels)) * 32 * 32;
+  // pix2pix: c channels at half the side (256 when the data decides).
+  const double half = static_cast<double>(cfg.data.resolution > 0 ? cfg.data.resolution : 256) / 2;
+  if (cfg.model.arch == "pix2pix") widest = static_cast<double>(std::max(cfg.model.g_channels, cfg.model.d_channels)) * half * half;
   if (widest * static_cast<double>(cfg.data.batch_size) * 4 > 4.0e9)
     throw UserError("config: data.batch_size x widest layer (" + fmt_num(widest) +
                     ") needs over 4 GB per activation: reduce the batch or the widths");

@@ -42,6 +42,7 @@ const std::vector<ArchEntry>& architectures() {
   static const std::vector<ArchEntry> entries = {
       {"mlp", "fully connected (Goodfellow et al. 2014)"},
       {"dcgan", "convolutional (Radford et al. 2016); 28x28, 32x32 and 64x64 images"},
+      {"pix2pix", "image-to-image: U-Net G, PatchGAN D (Isola et al. 2017); 32 to 256 pixels, paired data"},
   };
   return entries;
 }

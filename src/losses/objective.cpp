@@ -10,19 +10,33 @@ Objective::Objective(const LossConfig& cfg)
       r1_gamma_(cfg.r1_gamma),
       weight_clip_(cfg.weight_clip),
       ac_weight_(cfg.ac_weight),
+      l1_weight_(cfg.l1_weight),
       r1_every_(cfg.r1_every) {}
+
+namespace {
+
+// pix2pix's D judges an image beside the input it was made from (Isola et al. 2017, eq. 1).
+torch::Tensor beside(const PhaseBatch& b, const torch::Tensor& image) {
+  return b.condition.defined() ? torch::cat({b.condition, image}, 1) : image;
+}
+
+}  // namespace
+
+torch::Tensor Objective::generate(Players& p, const PhaseBatch& b) {
+  return b.condition.defined() ? p.g->forward(b.condition) : p.g->generate(b.z, b.y_fake);
+}
 
 PhaseLoss Objective::discriminator(Players& p, const PhaseBatch& b) const {
   torch::Tensor fake;
   {
     torch::NoGradGuard no_grad;  // D's update needs no gradient through G
-    fake = p.g->generate(b.z, b.y_fake);
+    fake = generate(p, b);
   }
   // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
   const torch::Tensor real_in = augment::random_apply(p.augment_ops, b.real, p.augment, p.shard);
   fake = augment::random_apply(p.augment_ops, fake, p.augment, p.shard);
-  const models::Judgement real_j = p.d->judge(real_in, b.y_real);
-  const models::Judgement fake_j = p.d->judge(fake, b.y_fake);
+  const models::Judgement real_j = p.d->judge(beside(b, real_in), b.y_real);
+  const models::Judgement fake_j = p.d->judge(beside(b, fake), b.y_fake);
   PhaseLoss out{adversarial_->d_loss(real_j.logits, fake_j.logits), {}, real_j.logits, fake_j.logits};
   // ACGAN (Odena et al. 2017, eq. 2): D also learns to name the class of reals and fakes.
   if (real_j.class_logits.defined())
@@ -50,9 +64,16 @@ void Objective::after_discriminator_update(models::DiscriminatorImpl& d) const {
 }
 
 PhaseLoss Objective::generator(Players& p, const PhaseBatch& b) const {
-  const torch::Tensor fake = augment::random_apply(p.augment_ops, p.g->generate(b.z, b.y_fake), p.augment, p.shard);
-  const models::Judgement j = p.d->judge(fake, b.y_fake);
+  const torch::Tensor made = generate(p, b);
+  const torch::Tensor fake = augment::random_apply(p.augment_ops, made, p.augment, p.shard);
+  const models::Judgement j = p.d->judge(beside(b, fake), b.y_fake);
   PhaseLoss out{adversarial_->g_loss(j.logits), {}, {}, j.logits};
+  // pix2pix (Isola et al. 2017, eq. 4): G also comes close to the target, lambda * mean |y - G(x)|.
+  if (l1_weight_ > 0) {
+    TORCH_CHECK(b.real.defined(), "loss.l1_weight needs the target images in G's phase");
+    out.penalty = l1_weight_ * (made - b.real).abs().mean();
+    out.loss = out.loss + out.penalty;
+  }
   if (j.class_logits.defined())  // ACGAN: G wants its fakes recognised as the class asked for
     out.loss = out.loss + ac_weight_ * torch::nn::functional::cross_entropy(j.class_logits, b.y_fake);
   return out;

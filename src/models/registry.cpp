@@ -8,6 +8,7 @@
 #include "ganforge/core/error.h"
 #include "dcgan.h"
 #include "mlp.h"
+#include "pix2pix.h"
 
 #include "ganforge/models/layers.h"
 #include "ganforge/core/seeds.h"
@@ -19,12 +20,14 @@ namespace {
 Generator make_arch_generator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   if (cfg.arch == "mlp") return make_mlp_generator(cfg, image_shape);
   if (cfg.arch == "dcgan") return make_dcgan_generator(cfg, image_shape);
+  if (cfg.arch == "pix2pix") return make_unet_generator(cfg, image_shape);
   throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: " + registry::joined(registry::arch_names()));
 }
 
 Discriminator make_arch_discriminator(const ModelConfig& cfg, const std::vector<int64_t>& image_shape) {
   if (cfg.arch == "mlp") return make_mlp_discriminator(cfg, image_shape);
   if (cfg.arch == "dcgan") return make_dcgan_discriminator(cfg, image_shape);
+  if (cfg.arch == "pix2pix") return make_patch_discriminator(cfg, image_shape);
   throw UserError("model.arch = '" + cfg.arch + "' is unknown; known: " + registry::joined(registry::arch_names()));
 }
 

@@ -80,7 +80,7 @@ StepReport train_step(Session& session) {
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
     const bool poison = session.poison_steps.erase(s.step + 1) > 0 ||
                         test_hooks::armed_once("nonfinite", std::to_string(s.step + 1));
-    const PhaseStats d = discriminator_phase(s, session.objective, {real, z, y_real, y_fake}, poison);
+    const PhaseStats d = discriminator_phase(s, session.objective, {real, z, y_real, y_fake, 0, {}}, poison);
     s.nimg += batch;
     r.finite = d.finite;
     if (!r.finite) break;
@@ -91,7 +91,7 @@ StepReport train_step(Session& session) {
   if (r.finite) {
     const torch::Tensor z = shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
-    const PhaseStats g = generator_phase(s, session.objective, {{}, z, {}, y_fake});
+    const PhaseStats g = generator_phase(s, session.objective, {{}, z, {}, y_fake, 0, {}});
     r.finite = g.finite;
     if (r.finite) r.sums.loss_g += g.loss, ++r.sums.g_count;
   }
@@ -156,7 +156,8 @@ PhaseStats generator_phase(TrainState& s, const losses::Objective& obj, const lo
   if (!r.finite) return r;
   s.opt_g->step();
   if (s.g_ema) {  // beta from the whole batch: the same on every rank, and as one process has it
-    const double beta = models::ema_beta(s.cfg.train.ema_half_life_kimg, s.shard().whole(b.z.size(0)));
+    const int64_t n = (b.condition.defined() ? b.condition : b.z).size(0);
+    const double beta = models::ema_beta(s.cfg.train.ema_half_life_kimg, s.shard().whole(n));
     models::ema_update(*s.g_ema, *s.g, beta);
   }
   return r;

@@ -12,6 +12,8 @@ Writes tests/reference/fixtures.json (or the path given as argv[1]):
   dcgan_step: a tiny DCGAN (28x28) with fixed weights, two full training iterations (D step, G step) with
           Adam: every parameter and BatchNorm buffer afterwards;
   models: parameter shapes (in registration order) and counts of the presets built with torch.nn.
+  pix2pix: shapes and counts of the U-Net and PatchGAN at 32, 64 and 256 pixels (both norms), and two
+          training iterations of a tiny pix2pix (32x32, dropout on) with every parameter and buffer afterwards;
   metrics: FID (scipy.linalg.sqrtm, as pytorch-fid computes it), unbiased polynomial-kernel MMD^2 (KID's
           estimator), precision/recall and density/coverage (k-NN balls), Inception-Score-style score, on
           fixed feature matrices, each computed here with NumPy/SciPy independently of ganforge's code;
@@ -263,6 +265,119 @@ def dcgan_step_fixtures():
     return out
 
 
+class UnetLevel(nn.Module):
+    """One level of the U-Net of src/models/pix2pix.cpp (the authors' UnetSkipConnectionBlock)."""
+
+    def __init__(self, outer, inner, in_ch, depth, levels_below, below, norm, dropout):
+        super().__init__()
+        use_bias, innermost = norm == "instance", below is None
+        self.outermost = depth == 0
+        make_norm = (lambda c: nn.InstanceNorm2d(c)) if norm == "instance" else nn.BatchNorm2d
+        down = [] if self.outermost else [nn.LeakyReLU(0.2)]
+        down.append(nn.Conv2d(in_ch, inner, 4, 2, 1, bias=use_bias))
+        if not self.outermost and not innermost:
+            down.append(make_norm(inner))
+        up = [nn.ReLU(), nn.ConvTranspose2d(inner if innermost else 2 * inner, outer, 4, 2, 1,
+                                            bias=self.outermost or use_bias)]
+        if self.outermost:
+            up.append(nn.Tanh())
+        else:
+            up.append(make_norm(outer))
+            if levels_below < 3 and dropout > 0:
+                up.append(nn.Dropout(dropout))
+        self.down, self.below, self.up = nn.Sequential(*down), below, nn.Sequential(*up)
+
+    def forward(self, x):
+        h = self.down(x)
+        if self.below is not None:
+            h = self.below(h)
+        h = self.up(h)
+        return h if self.outermost else torch.cat([x, h], 1)
+
+
+def pix2pix(cin, cout, size, ngf, ndf, norm="batch", dropout=0.5, d_layers=3):
+    """pix2pix's U-Net G and PatchGAN D as src/models/pix2pix.cpp builds them, with model.init = dcgan."""
+    n = size.bit_length() - 1
+    width = lambda level: ngf * 2 ** min(level, 3)
+    level = None
+    for depth in range(n - 1, -1, -1):
+        outer = cout if depth == 0 else width(depth - 1)
+        in_ch = cin if depth == 0 else width(depth - 1)
+        level = UnetLevel(outer, width(depth), in_ch, depth, n - 1 - depth, level, norm, dropout)
+    make_norm = (lambda c: nn.InstanceNorm2d(c)) if norm == "instance" else nn.BatchNorm2d
+    d = [nn.Conv2d(cin + cout, ndf, 4, 2, 1), nn.LeakyReLU(0.2)]
+    w = ndf
+    for layer in range(1, d_layers + 1):
+        nxt = ndf * min(2 ** layer, 8)
+        d += [nn.Conv2d(w, nxt, 4, 2 if layer < d_layers else 1, 1, bias=norm == "instance"), make_norm(nxt),
+              nn.LeakyReLU(0.2)]
+        w = nxt
+    d += [nn.Conv2d(w, 1, 4, 1, 1)]
+    g, d = level, nn.Sequential(*d)
+    for net in (g, d):
+        for name, p in net.named_parameters():
+            with torch.no_grad():
+                if name.endswith("bias"):
+                    p.zero_()
+                elif p.dim() >= 2:
+                    p.normal_(0.0, 0.02)
+                else:
+                    p.normal_(1.0, 0.02)
+    return g, d
+
+
+def pix2pix_fixtures():
+    """Shapes and counts of pix2pix's networks at 32, 64 and 256 pixels; and two training iterations of ours
+    (D on (input, target) and (input, G(input)) pairs with BCE; then G's non-saturating loss plus 100 * L1,
+    through D frozen), Adam 2e-4 (0.5, 0.999), in float32, dropout drawn from the global generator seeded 5."""
+    cases = {
+        "pix2pix-1to1-32-batch": (pix2pix(1, 1, 32, 64, 64, "batch", 0.5, 1), {"cin": 1, "cout": 1, "size": 32,
+                                  "norm": "batch", "d_layers": 1}),
+        "pix2pix-1to3-64-instance": (pix2pix(1, 3, 64, 64, 64, "instance", 0.5, 2), {"cin": 1, "cout": 3, "size": 64,
+                                     "norm": "instance", "d_layers": 2}),
+        "pix2pix-3to3-256-batch": (pix2pix(3, 3, 256, 64, 64, "batch", 0.5, 3), {"cin": 3, "cout": 3, "size": 256,
+                                   "norm": "batch", "d_layers": 3}),
+    }
+    out = {"models": {name: dict(case, generator=describe(g), discriminator=describe(d))
+                      for name, ((g, d), case) in cases.items()}}
+    torch.manual_seed(23)
+    batch, size, lam = 4, 32, 100.0
+    g, d = pix2pix(1, 1, size, 2, 2, "batch", 0.5, 1)
+    state = lambda net: {"params": [flat(p) for p in net.parameters()],
+                         "buffers": [flat(b.double()) for b in net.buffers()]}
+    step = {"g_channels": 2, "d_channels": 2, "d_layers": 1, "size": size, "l1_weight": lam, "dropout_seed": 5,
+            "before": {"g": state(g), "d": state(d)}, "iterations": []}
+    inputs = [(torch.rand(batch, 1, size, size) * 2 - 1, torch.rand(batch, 1, size, size) * 2 - 1) for _ in range(2)]
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    bce = F.binary_cross_entropy_with_logits
+    torch.manual_seed(step["dropout_seed"])
+    for x, y in inputs:
+        with torch.no_grad():
+            fake = g(x)
+        real_out, fake_out = d(torch.cat([x, y], 1)).flatten(), d(torch.cat([x, fake], 1)).flatten()
+        loss_d = bce(real_out, torch.ones_like(real_out)) + bce(fake_out, torch.zeros_like(fake_out))
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        for p in d.parameters():
+            p.requires_grad_(False)
+        made = g(x)
+        out_g = d(torch.cat([x, made], 1)).flatten()
+        l1 = lam * (made - y).abs().mean()
+        loss_g = bce(out_g, torch.ones_like(out_g)) + l1
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        for p in d.parameters():
+            p.requires_grad_(True)
+        step["iterations"].append({"x": flat(x), "y": flat(y), "loss_d": loss_d.item(), "loss_g": loss_g.item(),
+                                   "l1": l1.item(), "patches": real_out.numel() // batch})
+    step["after"] = {"g": state(g), "d": state(d)}
+    out["step"] = step
+    return out
+
+
 def mlp(sizes, act, out_act=None, batchnorm=False):
     layers = []
     for i in range(len(sizes) - 1):
@@ -375,7 +490,7 @@ def main():
     data = {"torch_version": torch.__version__, "losses": loss_fixtures(), "penalties": penalty_fixtures(),
             "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(),
             "diffaugment": diffaugment_fixtures(), "dcgan_step": dcgan_step_fixtures(),
-            "models": model_fixtures(), "metrics": metric_fixtures(),
+            "models": model_fixtures(), "metrics": metric_fixtures(), "pix2pix": pix2pix_fixtures(),
             "torchscript": torchscript_fixtures(os.path.join(os.path.dirname(path) or ".", "features_tiny.pt"))}
     with open(path, "w") as f:
         json.dump(data, f, indent=1)

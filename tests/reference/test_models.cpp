@@ -141,6 +141,64 @@ TEST(Models, DcganMatchesPyTorchShapesAndCountsAtEachResolution) {
   }
 }
 
+TEST(Models, Pix2pixMatchesPyTorchShapesAndCounts) {
+  const auto fx = test::fixtures()["pix2pix"]["models"];
+  ASSERT_EQ(fx.size(), 3u);
+  for (const auto& [name, c] : fx.items()) {
+    SCOPED_TRACE(name);
+    Config cfg;
+    cfg.model.arch = "pix2pix";
+    cfg.model.input_channels = c["cin"].get<int64_t>();
+    cfg.model.norm = c["norm"].get<std::string>();
+    cfg.model.d_layers = c["d_layers"].get<int64_t>();
+    const int64_t size = c["size"].get<int64_t>(), cout = c["cout"].get<int64_t>();
+    const std::vector<int64_t> shape = {cout, size, size};
+    const auto g = models::make_generator(cfg.model, shape);
+    const auto d = models::make_discriminator(cfg.model, shape);
+    EXPECT_EQ(models::count_parameters(*g), c["generator"]["count"].get<int64_t>());
+    EXPECT_EQ(models::count_parameters(*d), c["discriminator"]["count"].get<int64_t>());
+    EXPECT_EQ(shapes(*g), c["generator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
+    EXPECT_EQ(shapes(*d), c["discriminator"]["shapes"].get<std::vector<std::vector<int64_t>>>());
+    if (size > 64) continue;  // the 256-pixel networks are checked by shape only (54M parameters)
+    torch::NoGradGuard no_grad;
+    const auto x = torch::rand({2, cfg.model.input_channels, size, size}) * 2 - 1;
+    const auto out = g->forward(x);
+    EXPECT_EQ(out.sizes().vec(), (std::vector<int64_t>{2, cout, size, size}));
+    EXPECT_LE(out.abs().max().item<float>(), 1.0f);  // tanh
+    // A logit per patch: side S / 2^L - 2 after L stride-2 layers and two 4x4 stride-1 ones.
+    const int64_t side = size / (int64_t{1} << cfg.model.d_layers) - 2;
+    EXPECT_EQ(d->forward(torch::cat({x, out}, 1)).numel(), 2 * side * side);
+  }
+  Config cfg;
+  cfg.model.arch = "pix2pix";
+  for (const std::vector<int64_t>& bad : {std::vector<int64_t>{1, 28, 28}, {1, 16, 16}, {1, 32, 64}, {2}}) {
+    try {
+      models::make_generator(cfg.model, bad);
+      ADD_FAILURE() << "accepted " << bad.size();
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("pix2pix"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Models, Pix2pixDropoutIsGsNoiseAndEvalModeIsDeterministic) {
+  Config cfg;
+  cfg.model.arch = "pix2pix";
+  cfg.model.g_channels = 4;
+  const auto g = models::make_generator(cfg.model, {1, 32, 32});
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({2, 1, 32, 32}) * 2 - 1;
+  EXPECT_FALSE(torch::equal(g->forward(x), g->forward(x))) << "training mode: dropout draws differ";
+  g->eval();
+  EXPECT_TRUE(torch::equal(g->forward(x), g->forward(x)));
+  cfg.model.g_dropout = 0;
+  const auto plain = models::make_generator(cfg.model, {1, 32, 32});
+  EXPECT_EQ(models::count_parameters(*plain), models::count_parameters(*g));
+  int dropouts = 0;
+  for (const auto& m : g->modules()) dropouts += m->name() == "torch::nn::DropoutImpl";
+  EXPECT_EQ(dropouts, 3);  // the decoder's first three layers
+}
+
 TEST(Models, DcganInitDrawsTheStatedDistributions) {
   Config cfg;
   cfg.model.arch = "dcgan";

@@ -81,6 +81,38 @@ TEST(Zoo, DcganTrainingStepsMatchPyTorch) {
   expect_state(*s.d, fx["after"]["d"], "D");
 }
 
+TEST(Zoo, Pix2pixTrainingStepsMatchPyTorch) {
+  const auto fx = test::fixtures()["pix2pix"]["step"];
+  const int64_t size = fx["size"].get<int64_t>();
+  Config cfg;
+  cfg.model.arch = "pix2pix";
+  cfg.model.g_channels = fx["g_channels"].get<int64_t>();
+  cfg.model.d_channels = fx["d_channels"].get<int64_t>();
+  cfg.model.d_layers = fx["d_layers"].get<int64_t>();
+  cfg.loss.l1_weight = fx["l1_weight"].get<double>();
+  cfg.optim.beta1 = 0.5;
+  cfg.train.steps = 2;
+  train::TrainState s = train::make_state(cfg, {1, size, size}, 0);
+  load_state(*s.g, fx["before"]["g"]);
+  load_state(*s.d, fx["before"]["d"]);
+  const auto loss = std::make_unique<losses::Objective>(cfg.loss);
+  // Dropout, G's noise, draws from the global generator in the same order as the Python side.
+  torch::manual_seed(fx["dropout_seed"].get<uint64_t>());
+  for (const auto& it : fx["iterations"]) {
+    const auto x = from_json(it["x"]).to(torch::kFloat32).view({4, 1, size, size});
+    const auto y = from_json(it["y"]).to(torch::kFloat32).view({4, 1, size, size});
+    const train::PhaseStats d = train::discriminator_phase(s, *loss, {y, {}, {}, {}, 0, x});
+    ASSERT_TRUE(d.finite);
+    EXPECT_NEAR(d.loss, it["loss_d"].get<double>(), 1e-5);
+    const train::PhaseStats g = train::generator_phase(s, *loss, {y, {}, {}, {}, 0, x});
+    ASSERT_TRUE(g.finite);
+    // G's loss is ~50 (100 x L1): 1e-4 is float32's rounding at that size.
+    EXPECT_NEAR(g.loss, it["loss_g"].get<double>(), 1e-4);
+  }
+  expect_state(*s.g, fx["after"]["g"], "G");
+  expect_state(*s.d, fx["after"]["d"], "D");
+}
+
 TEST(Zoo, WeightClippingBoundsEveryCriticParameter) {
   Config cfg;
   cfg.model.arch = "dcgan";

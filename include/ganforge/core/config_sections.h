@@ -43,6 +43,11 @@ struct ModelConfig {
   // torch: PyTorch defaults; glorot: Glorot-uniform weights, zero biases (Keras/TF); dcgan: N(0, 0.02)
   // weights, BatchNorm scales N(1, 0.02), zero biases (Radford et al. 2016)
   std::string init = "torch";
+  // pix2pix (model.arch = "pix2pix"; src/models/pix2pix.cpp)
+  int64_t input_channels = 1;    // channels of the image G translates (edge maps: 1)
+  std::string norm = "batch";    // batch | instance: normalization in the U-Net and the PatchGAN
+  double g_dropout = 0.5;        // dropout in the U-Net decoder's first three layers, G's noise (0: none)
+  int64_t d_layers = 3;          // PatchGAN depth: 1, 2, 3 give 16, 34, 70-pixel patches
 };
 
 struct LossConfig {
@@ -54,6 +59,7 @@ struct LossConfig {
   int64_t r1_every = 1;        // lazy R1: apply every N D steps with weight x N
   double weight_clip = 0;      // WGAN: clip D's weights to [-c, c] after each D step (0: off)
   double ac_weight = 1;        // ACGAN: weight of the class cross-entropy in D's and G's losses
+  double l1_weight = 0;        // pix2pix: weight of L1(G(x), y) in G's loss (100 in Isola et al. 2017)
 };
 
 // Adam (Kingma & Ba 2015).

@@ -3,7 +3,7 @@
 // phase, each with its network, optimizer and batch; everything that makes the GAN a particular GAN lives
 // here: the adversarial loss chosen by name (losses.h), the gradient penalty and R1 (lazy: every r1_every-th
 // D update, weighted r1_every times as much, inside the D phase's one backward pass), the ACGAN class term,
-// weight clipping after D's update, DiffAugment on everything D sees.
+// weight clipping after D's update, DiffAugment on everything D sees, pix2pix's pairs and L1 term.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,6 +36,9 @@ struct PhaseBatch {
   torch::Tensor y_real;  // conditional runs: the reals' classes [B]
   torch::Tensor y_fake;  // conditional runs: the classes G is asked for [B]
   int64_t d_updates = 0;  // D updates done before this one, the lazy R1 schedule (set by the loop from the state)
+  // Image-to-image runs (model.arch = "pix2pix"): the input images [B, Cin, H, W] G translates, in place of z;
+  // D judges (input, image) pairs, and `real` is the target in both phases.
+  torch::Tensor condition;
 };
 
 // A phase's loss, ready for backward(), and what is reported about it.
@@ -55,6 +58,8 @@ class Objective {
   void after_discriminator_update(models::DiscriminatorImpl& d) const;
   // G's loss through D (the loop freezes D's parameters for it).
   PhaseLoss generator(Players& p, const PhaseBatch& b) const;
+  // What G makes of a phase's batch: G(z, y), or G(condition) for an image-to-image run.
+  static torch::Tensor generate(Players& p, const PhaseBatch& b);
 
   // Reporting. D's mean output as shown: a probability for the GAN loss, the raw score otherwise.
   double mean_score(const torch::Tensor& out) const;
@@ -66,7 +71,7 @@ class Objective {
 
  private:
   std::unique_ptr<AdversarialLoss> adversarial_;
-  double gp_weight_, r1_gamma_, weight_clip_, ac_weight_;
+  double gp_weight_, r1_gamma_, weight_clip_, ac_weight_, l1_weight_;
   int64_t r1_every_;
 };
 
