@@ -39,8 +39,8 @@ Case training(const std::string& name, const std::string& what, const Config& cf
   Case c{name, what, b, {}};
   c.iterate = [s, objective, real, b] {
     for (int64_t k = 0; k < s->cfg.train.d_steps; ++k)
-      train::discriminator_phase(*s, *objective, {*real, models::sample_noise(s->cfg.model, b, s->noise_gen)});
-    train::generator_phase(*s, *objective, {{}, models::sample_noise(s->cfg.model, b, s->noise_gen)});
+      train::discriminator_phase(*s, *objective, {*real, models::sample_noise(s->cfg.model, b, s->noise_gen), {}, {}, 0, {}});
+    train::generator_phase(*s, *objective, {{}, models::sample_noise(s->cfg.model, b, s->noise_gen), {}, {}, 0, {}});
   };
   return c;
 }

@@ -28,6 +28,21 @@ void check_labels(const Config& cfg, const data::Dataset& ds) {
                     std::to_string(ds.labels.max().item<int64_t>()));
 }
 
+// pix2pix needs an input for every image, of the channels its G takes; other architectures train on the images
+// of a paired set and leave the inputs alone.
+void check_pairs(const Config& cfg, data::Dataset& ds) {
+  if (cfg.model.arch != "pix2pix") {
+    ds.inputs = torch::Tensor();
+    return;
+  }
+  if (!ds.paired())
+    throw UserError("config: model.arch = 'pix2pix' needs paired data and " + cfg.data.dir + " has no inputs: make it " +
+                    "with `ganforge data edges`, or set data.pairs = 'edges'");
+  if (ds.inputs.size(1) != cfg.model.input_channels)
+    throw UserError("config: model.input_channels = " + std::to_string(cfg.model.input_channels) + " but the data's inputs have " +
+                    std::to_string(ds.inputs.size(1)) + " channel(s)");
+}
+
 void check_team_batch(const Config& cfg, const train::Team& team) {
   if (cfg.train.device != "cpu")
     throw UserError("train.device = '" + cfg.train.device + "': data-parallel training runs on the CPU (Gloo); " +
@@ -140,6 +155,7 @@ Prepared prepare(const Config& cfg, const TrainOptions& opts, FILE* console) {
   std::exception_ptr failure;
   try {
     data::Dataset ds = data::load(cfg.data, "train", console);
+    check_pairs(cfg, ds);
     train::TrainState s = train::make_state(cfg, ds.image_shape(), ds.size());
     check_labels(cfg, ds);
     p = Prepared{std::move(ds), std::move(s)};

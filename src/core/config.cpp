@@ -56,6 +56,10 @@ std::vector<Field> data_fields() {
       {KEY(data, resize), "resize filter: bilinear (antialiased) or area (mean over each pixel's window)", -INFINITY,
        INFINITY, {"bilinear", "area"}},
       {KEY(data, skip_bad), "images: skip unreadable or stray files and empty classes with a warning (else exit 2)"},
+      {KEY(data, pairs),
+       "image-to-image data: edges pairs each image with its Canny edge map as G's input (as `ganforge data edges`); "
+       "\"\": none (a paired pack is paired already)",
+       -INFINITY, INFINITY, {"", "edges"}},
   };
 }
 
@@ -413,6 +417,8 @@ void validate_data(const Config& cfg) {
   if (d.resolution > 0 && d.resolution < 4)
     throw UserError("config: data.resolution = " + std::to_string(d.resolution) + " is too small (at least 4; 0: as the data is)");
   const bool points = registry::dataset(d.dataset).kind == registry::DataKind::kPoints;
+  if (points && !d.pairs.empty())
+    throw UserError("config: data.pairs is for images; '" + d.dataset + "' is 2D points");
   if (points && (d.resolution > 0 || d.channels > 0))
     throw UserError("config: data.resolution and data.channels are for images; '" + d.dataset + "' is 2D points");
   if (d.dataset == "images" && d.dir.empty())
@@ -472,6 +478,17 @@ void validate(const Config& cfg) {
     if (!cfg.model.conditional.empty() || cfg.model.pack > 1)
       throw UserError("config: model.arch = 'pix2pix' is conditioned on its input image: model.conditional and "
                       "model.pack do not apply");
+    if (cfg.data.pairs.empty() && cfg.data.dataset != "images")
+      throw UserError("config: model.arch = 'pix2pix' translates input images into images: set data.pairs = "
+                      "'edges' (each image's edge map as its input), or train on a paired pack from "
+                      "`ganforge data edges`");
+    const int64_t r = cfg.data.resolution;
+    if (cfg.data.dataset != "images" && r != 32 && r != 64 && r != 128 && r != 256)
+      throw UserError("config: model.arch = 'pix2pix' takes square images of 32, 64, 128 or 256 pixels: set "
+                      "data.resolution (" + std::to_string(r) + " now; 0 keeps '" + cfg.data.dataset + "' as it is)");
+    if (cfg.train.eval_every > 0)
+      throw UserError("config: train.eval_every: periodic evaluation of image-to-image runs is not built yet; "
+                      "leave it at 0");
     if (cfg.loss.gp_weight > 0 || cfg.loss.r1_gamma > 0 || !diffaugment_ops(cfg.train.diffaugment).empty())
       throw UserError("config: model.arch = 'pix2pix' takes no loss.gp_weight, loss.r1_gamma or train.diffaugment "
                       "(not built for (input, image) pairs)");

@@ -8,6 +8,7 @@
 
 #include "ganforge/core/registry.h"
 #include "ganforge/core/error.h"
+#include "ganforge/data/edges.h"
 #include "ganforge/data/images.h"
 #include "ganforge/io/idx.h"
 
@@ -64,6 +65,11 @@ Dataset make_toy(const std::string& name, int64_t n, uint64_t seed) {
 torch::Tensor Dataset::batch(const torch::Tensor& idx) const {
   if (is_points()) return points.index_select(0, idx);
   return to_signed_unit(images.index_select(0, idx));
+}
+
+torch::Tensor Dataset::input_batch(const torch::Tensor& idx) const {
+  TORCH_CHECK(paired(), "input_batch: the dataset has no inputs");
+  return to_signed_unit(inputs.index_select(0, idx));
 }
 
 std::string default_dir(const std::string& name) {
@@ -175,6 +181,11 @@ ImageSet to_image_set(const Dataset& ds, const std::string& source) {
   set.pixels.assign(px.data_ptr<uint8_t>(), px.data_ptr<uint8_t>() + px.numel());
   const auto lb = ds.labels.to(torch::kInt32).contiguous();
   set.labels.assign(lb.data_ptr<int32_t>(), lb.data_ptr<int32_t>() + lb.numel());
+  if (ds.paired()) {
+    const auto in = ds.inputs.contiguous();
+    set.input_channels = in.size(1);
+    set.inputs.assign(in.data_ptr<uint8_t>(), in.data_ptr<uint8_t>() + in.numel());
+  }
   set.classes = ds.classes;
   if (set.classes.empty())
     for (int64_t k = 0; k <= ds.labels.max().item<int64_t>(); ++k) set.classes.push_back(std::to_string(k));
@@ -188,17 +199,32 @@ Dataset from_image_set(ImageSet set) {
   ds.classes = set.classes;
   ds.labels = torch::from_blob(set.labels.data(), {set.count}, torch::kInt32).to(torch::kInt64);
   ds.images = adopt(std::move(set.pixels), {set.count, set.channels, set.resolution, set.resolution});
+  if (set.paired()) ds.inputs = adopt(std::move(set.inputs), {set.count, set.input_channels, set.resolution, set.resolution});
   return ds;
 }
+
+namespace {
+
+// data.pairs = "edges": each image's edge map becomes its input (data/edges.h, default options).
+void add_pairs(Dataset& ds, const DataConfig& cfg) {
+  if (cfg.pairs.empty() || ds.paired()) return;
+  Dataset paired = from_image_set(with_edges(to_image_set(ds, ds.name), EdgeOptions{}));
+  ds.inputs = paired.inputs;
+}
+
+}  // namespace
 
 Dataset load(const DataConfig& cfg, const std::string& split, FILE* console) {
   if (cfg.dataset != "images") {
     Dataset ds = load(cfg.dataset, cfg.dir, split);
     fit_dataset(ds, cfg);
+    add_pairs(ds, cfg);
     return ds;
   }
   if (cfg.dir.empty()) throw UserError("data.dataset = images needs data.dir (or --data): a folder of images or a pack");
-  return load_images(cfg, console);
+  Dataset ds = load_images(cfg, console);
+  add_pairs(ds, cfg);
+  return ds;
 }
 
 torch::Tensor to_signed_unit(const torch::Tensor& u8) {

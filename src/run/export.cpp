@@ -150,7 +150,17 @@ std::string export_metadata(const GeneratorSnapshot& g, const std::vector<std::s
   return j.dump(2);
 }
 
+namespace {
+
+void refuse_translators(const GeneratorSnapshot& g) {
+  if (g.model.arch == "pix2pix")
+    throw UserError("export: image-to-image generators (model.arch = pix2pix) cannot be exported yet");
+}
+
+}  // namespace
+
 ExportResult export_torchscript(GeneratorSnapshot& g, const std::string& out, const std::string& metadata) {
+  refuse_translators(g);
   torch::jit::Module m("ganforge.Generator");
   Writer w(m);
   const std::string source = forward_source(g, w);
@@ -177,6 +187,7 @@ ExportResult export_torchscript(GeneratorSnapshot& g, const std::string& out, co
 }
 
 void export_state_dict(GeneratorSnapshot& g, const std::string& out) {
+  refuse_translators(g);
   c10::Dict<std::string, at::Tensor> dict;
   const torch::nn::Sequential seq = network(*g.sampler());
   for (const auto& p : seq->named_parameters()) dict.insert(p.key(), p.value().detach().clone());

@@ -68,6 +68,8 @@ torch::Tensor noise(const ModelConfig& cfg, int64_t n, int64_t seed, int64_t bat
 
 torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch,
                        const torch::Tensor& labels_in) {
+  if (cfg.arch == "pix2pix")
+    throw UserError("this run translates images (model.arch = pix2pix): it makes nothing from noise alone");
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
   torch::InferenceMode guard;
   const bool was_training = net.is_training();

@@ -70,17 +70,23 @@ StepReport train_step(Session& session) {
   auto fake_labels = [&] {
     return shard.own(torch::randint(0, cfg.model.classes, {batch}, s.noise_gen, torch::kInt64)).to(device);
   };
+  // Image-to-image (pix2pix): G translates each batch's inputs, its only noise is dropout; G's phase takes the
+  // last D phase's pairs, as the authors' code uses one batch for both updates.
+  const bool paired = cfg.model.arch == "pix2pix";
+  torch::Tensor real, condition;
   StepReport r;
   for (int64_t k = 0; k < cfg.train.d_steps && r.finite; ++k) {
     const torch::Tensor idx = shard.own(s.sampler->next());
-    const torch::Tensor real = session.data.batch(idx).to(device);  // [B, C, H, W] in [-1, 1], or [B, 2]
-    const torch::Tensor z = shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
+    real = session.data.batch(idx).to(device);  // [B, C, H, W] in [-1, 1], or [B, 2]
+    if (paired) condition = session.data.input_batch(idx).to(device);
+    const torch::Tensor z =
+        paired ? torch::Tensor() : shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
     // Conditional: the reals' labels, and uniformly drawn classes for the fakes.
     const torch::Tensor y_real = conditional ? session.data.labels.index_select(0, idx).to(device) : torch::Tensor();
     const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
     const bool poison = session.poison_steps.erase(s.step + 1) > 0 ||
                         test_hooks::armed_once("nonfinite", std::to_string(s.step + 1));
-    const PhaseStats d = discriminator_phase(s, session.objective, {real, z, y_real, y_fake, 0, {}}, poison);
+    const PhaseStats d = discriminator_phase(s, session.objective, {real, z, y_real, y_fake, 0, condition}, poison);
     s.nimg += batch;
     r.finite = d.finite;
     if (!r.finite) break;
@@ -89,9 +95,12 @@ StepReport train_step(Session& session) {
     ++r.sums.d_count;
   }
   if (r.finite) {
-    const torch::Tensor z = shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
-    const torch::Tensor y_fake = conditional ? fake_labels() : torch::Tensor();
-    const PhaseStats g = generator_phase(s, session.objective, {{}, z, {}, y_fake, 0, {}});
+    losses::PhaseBatch b{real, {}, {}, {}, 0, condition};
+    if (!paired) {
+      const torch::Tensor z = shard.own(models::sample_noise(cfg.model, batch, s.noise_gen)).to(device);
+      b = {{}, z, {}, conditional ? fake_labels() : torch::Tensor(), 0, {}};
+    }
+    const PhaseStats g = generator_phase(s, session.objective, b);
     r.finite = g.finite;
     if (r.finite) r.sums.loss_g += g.loss, ++r.sums.g_count;
   }

@@ -53,6 +53,10 @@ std::vector<ResumeCase> cases() {
       {"diffaugment", "fashion-hinge-sn",
        {"train.steps=8", "data.batch_size=16", "train.diffaugment='color,translation,cutout'", "train.log_every=1",
         "train.sample_every=4", "train.checkpoint_every=3"}},
+      // pix2pix: dropout is G's noise, the pairs' edge maps are made at every start.
+      {"pix2pix", "edges2fashion-32",
+       {"train.steps=6", "data.batch_size=8", "model.g_channels=8", "model.d_channels=8", "train.log_every=1",
+        "train.sample_every=3", "train.checkpoint_every=2"}},
       {"eval_best", "mnist-mlp",
        {"train.steps=30", "train.log_every=3", "train.eval_every=6", "train.eval_n=300",
         "train.eval_metrics='fid,kid,classes'", "train.sample_every=10", "train.checkpoint_every=10"},

@@ -162,6 +162,20 @@ TEST(Zoo, ConfigRefusesCombinationsThatCannotWork) {
   EXPECT_NE(error_of("[optim]\nbeta1_d = -0.5\n").find("optim.beta1_d"), std::string::npos);
   EXPECT_NE(error_of("[loss]\ntype = \"wasserstein\"\n").find("choose one of: gan, lsgan, wgan, hinge"),
             std::string::npos);
+  // pix2pix: pairs, its sizes, and nothing that needs z or classes.
+  const std::string p2p = "[model]\narch = \"pix2pix\"\n";
+  EXPECT_NE(error_of(p2p + "[data]\nresolution = 32\n").find("set data.pairs = 'edges'"), std::string::npos);
+  EXPECT_NE(error_of(p2p + "[data]\npairs = \"edges\"\n").find("32, 64, 128 or 256 pixels: set data.resolution"),
+            std::string::npos);
+  EXPECT_NE(error_of(p2p + "conditional = \"concat\"\n[data]\npairs = \"edges\"\nresolution = 32\n")
+                .find("model.conditional and model.pack do not apply"),
+            std::string::npos);
+  EXPECT_NE(error_of(p2p + "[data]\npairs = \"edges\"\nresolution = 32\n[loss]\nr1_gamma = 1.0\n").find("takes no loss.gp_weight"),
+            std::string::npos);
+  EXPECT_EQ(error_of(p2p + "[data]\npairs = \"edges\"\nresolution = 64\n"), "no error");
+  EXPECT_NE(error_of("[loss]\nl1_weight = 100.0\n").find("needs model.arch = 'pix2pix'"), std::string::npos);
+  EXPECT_NE(error_of("[data]\ndataset = \"ring8\"\npairs = \"edges\"\n").find("data.pairs is for images"),
+            std::string::npos);
 }
 
 // Each shipped config family, for a few steps on real data: losses finite, penalties applied, grid written.

@@ -19,10 +19,11 @@ struct DataConfig {
   std::string fit = "crop";         // crop | pad: how a non-square image becomes square
   std::string resize = "bilinear";  // bilinear (antialiased) | area
   bool skip_bad = false;            // images: skip unreadable and stray files with a warning (else exit 2)
+  std::string pairs;                // "" | edges: pair each image with its edge map (data/edges.h), for pix2pix
 };
 
 struct ModelConfig {
-  std::string arch = "mlp";  // mlp | dcgan
+  std::string arch = "mlp";  // mlp | dcgan | pix2pix
   int64_t z_dim = 100;
   std::string noise = "normal";  // normal: z ~ N(0, 1); uniform: z ~ U(-1, 1)
   std::vector<int64_t> g_hidden = {256, 256};

@@ -16,10 +16,13 @@ struct Dataset {
   torch::Tensor points;  // 2D toy data: float [N, 2]; undefined for images
   torch::Tensor labels;  // int64 [N]: the class, or the mixture component of a toy point
   torch::Tensor modes;   // 2D toy data: float [K, 2] mixture means; undefined for images
+  // Paired data (image-to-image): uint8 [N, Cin, H, W], the input each image is made from; else undefined.
+  torch::Tensor inputs;
   double mode_std = 0;   // 2D toy data: standard deviation of each component
   std::vector<std::string> classes;  // class names (image folders: the sub-folders); empty: not known
   std::string info_json;  // what a run records in RUN/data.json (source, size, classes, skipped files)
   bool is_points() const { return points.defined(); }
+  bool paired() const { return inputs.defined(); }
   int64_t size() const { return is_points() ? points.size(0) : images.size(0); }
   // What G makes: {C, H, W} for images, {2} for points.
   std::vector<int64_t> image_shape() const {
@@ -28,6 +31,8 @@ struct Dataset {
   }
   // Examples `idx` as float in G's output range: images mapped to [-1, 1], points as they are.
   torch::Tensor batch(const torch::Tensor& idx) const;
+  // Paired data: the inputs of examples `idx`, mapped to [-1, 1].
+  torch::Tensor input_batch(const torch::Tensor& idx) const;
 };
 
 // Known dataset names: "mnist", "fashion-mnist" (IDX files), "stacked-mnist" (made from MNIST), "ring8",
@@ -52,6 +57,7 @@ Dataset load(const std::string& name, const std::string& dir, const std::string&
 // The data a config names, fitted to data.resolution and data.channels (data/images.h says how). For
 // data.dataset = images, data.dir is a folder of PNG/JPEG files or a pack (`ganforge data prepare`); it has
 // no splits: "test" is the same images. `console`: progress while a folder is decoded, and its warnings.
+// data.pairs = "edges" gives each image its edge map as its input (paired packs come paired).
 Dataset load(const DataConfig& cfg, const std::string& split, FILE* console = nullptr);
 
 // Between a Dataset of images and the LibTorch-free ImageSet (data/images.h), copying the bytes; class names

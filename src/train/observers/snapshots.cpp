@@ -25,6 +25,12 @@ class SampleGrids : public Observer {
   void on_start(Session& s) override {
     const Config& cfg = s.state.cfg;
     const torch::Device device(cfg.train.device);
+    if (s.data.paired() && cfg.model.arch == "pix2pix") {  // the first pairs of the data, translated
+      const torch::Tensor idx = torch::arange(std::min<int64_t>({s.data.size(), cfg.train.sample_grid, kPairs}));
+      inputs_ = s.data.input_batch(idx).to(device);
+      targets_ = s.data.batch(idx);
+      return;
+    }
     z_ = models::grid_noise(cfg.model, cfg.train.sample_grid, cfg.train.seed).to(device);
     if (!cfg.model.conditional.empty()) y_ = models::balanced_labels(cfg.train.sample_grid, cfg.model.classes).to(device);
     real_diversity_ = mean_pairwise_distance(s.data.batch(torch::arange(std::min(s.data.size(), cfg.train.sample_grid))));
@@ -37,6 +43,11 @@ class SampleGrids : public Observer {
     if (!((every > 0 && r.step % every == 0) || r.last())) return;
     const torch::Tensor images = draw(s, s.state.sampling_generator());
     const std::string path = run_.grid(r.step);
+    if (inputs_.defined()) {  // (input | output | target) triplets, two to a row; no diversity to judge
+      grid::write_png(path, triplets(inputs_.cpu(), images.cpu(), targets_), 6);
+      s.result.sample_grid = path;
+      return;
+    }
     if (s.data.is_points())
       grid::write_scatter_png(path, images.cpu(), scatter_reference_);
     else
@@ -57,13 +68,21 @@ class SampleGrids : public Observer {
   torch::Tensor draw(Session& s, models::Generator& g) {
     torch::InferenceMode guard;
     g->eval();
-    torch::Tensor images = g->generate(z_, y_);
+    torch::Tensor images = inputs_.defined() ? g->forward(inputs_) : g->generate(z_, y_);
     if (g == s.state.g) g->train();
     return images;
   }
 
+  // [K, 3, C, H, W] -> [3K, C, H, W]: each input (grey repeated for a colour target), its output, its target.
+  static torch::Tensor triplets(const torch::Tensor& in, const torch::Tensor& out, const torch::Tensor& target) {
+    const torch::Tensor shown = in.size(1) == out.size(1) ? in : in.narrow(1, 0, 1).expand_as(out);
+    return torch::stack({shown, out, target}, 1).flatten(0, 1);
+  }
+  static constexpr int64_t kPairs = 16;
+
   run::Layout run_;
   torch::Tensor z_, y_, scatter_reference_;
+  torch::Tensor inputs_, targets_;  // pix2pix: the pairs the grids show
   double real_diversity_ = 0;
 };
 
