@@ -201,6 +201,19 @@ def diffaugment_fixtures():
     return out
 
 
+def dcgan_init(*nets):
+    """model.init = dcgan (and the pix2pix authors' init): weights N(0, 0.02), norm scales N(1, 0.02), biases 0."""
+    for net in nets:
+        for name, p in net.named_parameters():
+            with torch.no_grad():
+                if name.endswith("bias"):
+                    p.zero_()
+                elif p.dim() >= 2:
+                    p.normal_(0.0, 0.02)
+                else:
+                    p.normal_(1.0, 0.02)
+
+
 def dcgan(z_dim, gc, dc, slope, channels=1, size=28, d_batchnorm=True):
     """The DCGAN of src/models/dcgan.cpp, layer for layer, with model.init = dcgan."""
     s0, n = (7, 2) if size == 28 else (4, {32: 3, 64: 4}[size])
@@ -218,15 +231,7 @@ def dcgan(z_dim, gc, dc, slope, channels=1, size=28, d_batchnorm=True):
         d += ([nn.BatchNorm2d(width)] if d_batchnorm else []) + [nn.LeakyReLU(slope)]
     d += [nn.Conv2d(width, 1, s0, 1, 0)]
     g, d = nn.Sequential(*g), nn.Sequential(*d)
-    for net in (g, d):
-        for name, p in net.named_parameters():
-            with torch.no_grad():
-                if name.endswith("bias"):
-                    p.zero_()
-                elif p.dim() >= 2:
-                    p.normal_(0.0, 0.02)
-                else:
-                    p.normal_(1.0, 0.02)
+    dcgan_init(g, d)
     return g, d
 
 
@@ -314,15 +319,7 @@ def pix2pix(cin, cout, size, ngf, ndf, norm="batch", dropout=0.5, d_layers=3):
         w = nxt
     d += [nn.Conv2d(w, 1, 4, 1, 1)]
     g, d = level, nn.Sequential(*d)
-    for net in (g, d):
-        for name, p in net.named_parameters():
-            with torch.no_grad():
-                if name.endswith("bias"):
-                    p.zero_()
-                elif p.dim() >= 2:
-                    p.normal_(0.0, 0.02)
-                else:
-                    p.normal_(1.0, 0.02)
+    dcgan_init(g, d)
     return g, d
 
 

@@ -98,6 +98,15 @@ void add_image_options(CLI::App* cmd, DataConfig& o) {
   cmd->add_flag("--skip-bad", o.skip_bad, "skip unreadable or stray files and empty classes with a warning");
 }
 
+// --from, --split, --per-class and --seed: where `prepare` and `edges` take their images from.
+void add_source_options(CLI::App* cmd, PrepareArgs& a, const std::string& from_help) {
+  cmd->add_option("--from", a.from, from_help)->required();
+  cmd->add_option("--split", a.split, "built-in sets: train (default) or test")->check(CLI::IsMember({"train", "test"}));
+  cmd->add_option("--per-class", a.per_class, "keep at most K images of each class, chosen at random (--seed)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", a.seed, "seed of --per-class's choice")->check(CLI::NonNegativeNumber);
+}
+
 }  // namespace
 
 void add_data(CLI::App& app) {
@@ -106,14 +115,9 @@ void add_data(CLI::App& app) {
   auto a = std::make_shared<PrepareArgs>();
   CLI::App* prep = data->add_subcommand(
       "prepare", "decode a folder of PNG/JPEG images once into a checksummed pack that training reads fast");
-  prep->add_option("--from", a->from,
-                  "folder of images (class sub-folders, whose names are the labels, or none), or a built-in image "
-                  "set: mnist, fashion-mnist, stacked-mnist")
-      ->required();
-  prep->add_option("--split", a->split, "built-in sets: train (default) or test")->check(CLI::IsMember({"train", "test"}));
-  prep->add_option("--per-class", a->per_class, "keep at most K images of each class, chosen at random (--seed)")
-      ->check(CLI::PositiveNumber);
-  prep->add_option("--seed", a->seed, "seed of --per-class's choice")->check(CLI::NonNegativeNumber);
+  add_source_options(prep, *a,
+                     "folder of images (class sub-folders, whose names are the labels, or none), a pack, or a "
+                     "built-in image set: mnist, fashion-mnist, stacked-mnist");
   prep->add_option("--out", a->out, "the pack to write (train with --data FILE or data.dir = FILE)")->required();
   add_image_options(prep, a->data);
   prep->add_option("--preview", a->preview, "also write a PNG grid of the first images of each class");
@@ -121,12 +125,7 @@ void add_data(CLI::App& app) {
   auto e = std::make_shared<PrepareArgs>();
   CLI::App* edges = data->add_subcommand(
       "edges", "pair each image with its edge map (Canny), black strokes on white: data for image-to-image translation");
-  edges->add_option("--from", e->from, "folder of images, a pack, or a built-in image set: mnist, fashion-mnist, stacked-mnist")
-      ->required();
-  edges->add_option("--split", e->split, "built-in sets: train (default) or test")->check(CLI::IsMember({"train", "test"}));
-  edges->add_option("--per-class", e->per_class, "keep at most K images of each class, chosen at random (--seed)")
-      ->check(CLI::PositiveNumber);
-  edges->add_option("--seed", e->seed, "seed of --per-class's choice")->check(CLI::NonNegativeNumber);
+  add_source_options(edges, *e, "folder of images, a pack, or a built-in image set: mnist, fashion-mnist, stacked-mnist");
   edges->add_option("--out", e->out, "the paired pack to write")->required();
   add_image_options(edges, e->data);
   edges->add_option("--blur", e->edges.blur, "sigma of the Gaussian blur before Canny, in pixels (0: none)")->capture_default_str();
