@@ -102,7 +102,12 @@ std::string find_file(const std::string& dir, const std::string& stem) {
 }  // namespace
 
 Dataset load(const std::string& name, const std::string& dir_in, const std::string& split) {
-  if (name == "images") return load(DataConfig{name, dir_in}, split);
+  if (name == "images") {
+    DataConfig cfg;
+    cfg.dataset = name;
+    cfg.dir = dir_in;
+    return load(cfg, split);
+  }
   if (dir_in.empty() && !is_known(name))
     throw UserError("unknown dataset '" + name + "'; known: " + registry::joined(registry::dataset_names()) +
                     " (or set data.dir)");
@@ -205,11 +210,14 @@ Dataset from_image_set(ImageSet set) {
 
 namespace {
 
-// data.pairs = "edges": each image's edge map becomes its input (data/edges.h, default options).
+// data.pairs = "edges": each image's edge map becomes its input (data/edges.h, default options), made from
+// the images in place (no copy of them through an ImageSet).
 void add_pairs(Dataset& ds, const DataConfig& cfg) {
   if (cfg.pairs.empty() || ds.paired()) return;
-  Dataset paired = from_image_set(with_edges(to_image_set(ds, ds.name), EdgeOptions{}));
-  ds.inputs = paired.inputs;
+  const torch::Tensor px = ds.images.contiguous();
+  const int64_t n = px.size(0), c = px.size(1), r = px.size(2);
+  if (px.size(3) != r) throw UserError(ds.name + ": images are not square");
+  ds.inputs = adopt(edge_maps(px.data_ptr<uint8_t>(), n, c, r, EdgeOptions{}), {n, 1, r, r});
 }
 
 }  // namespace

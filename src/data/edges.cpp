@@ -34,18 +34,23 @@ std::string describe(const EdgeOptions& o) {
   return text;
 }
 
-ImageSet with_edges(ImageSet set, const EdgeOptions& o) {
+std::vector<uint8_t> edge_maps(const uint8_t* pixels, int64_t count, int64_t channels, int64_t r,
+                               const EdgeOptions& o) {
   if (!(o.blur >= 0 && o.blur <= 10)) throw UserError("edges: blur must be between 0 and 10 pixels");
   if (!(o.low >= 0 && o.low <= o.high && o.high <= 2000))
     throw UserError("edges: thresholds must satisfy 0 <= low <= high <= 2000");
-  if (set.resolution < 3) throw UserError("edges: images of at least 3x3 pixels are needed");
-  const int64_t per = set.channels * set.resolution * set.resolution, plane = set.resolution * set.resolution;
-  set.input_channels = 1;
-  set.inputs.resize(static_cast<size_t>(set.count * plane));
-  for (int64_t i = 0; i < set.count; ++i) {
-    const std::vector<uint8_t> e = edge_map(set.pixels.data() + i * per, set.channels, set.resolution, o);
-    std::copy(e.begin(), e.end(), set.inputs.begin() + i * plane);
+  if (r < 3) throw UserError("edges: images of at least 3x3 pixels are needed");
+  std::vector<uint8_t> out(static_cast<size_t>(count * r * r));
+  for (int64_t i = 0; i < count; ++i) {
+    const std::vector<uint8_t> e = edge_map(pixels + i * channels * r * r, channels, r, o);
+    std::copy(e.begin(), e.end(), out.begin() + i * r * r);
   }
+  return out;
+}
+
+ImageSet with_edges(ImageSet set, const EdgeOptions& o) {
+  set.inputs = edge_maps(set.pixels.data(), set.count, set.channels, set.resolution, o);
+  set.input_channels = 1;
   set.inputs_from = describe(o);
   return set;
 }

@@ -27,6 +27,11 @@ struct EdgeOptions {
 // One image's edge map: `planes` [channels, r, r] -> [r, r] (0 = stroke, 255 = paper).
 std::vector<uint8_t> edge_map(const uint8_t* planes, int64_t channels, int64_t r, const EdgeOptions& o);
 
+// The edge maps of `count` images uint8 [count, channels, r, r] -> [count, 1, r, r]. A UserError for options
+// out of range.
+std::vector<uint8_t> edge_maps(const uint8_t* pixels, int64_t count, int64_t channels, int64_t r,
+                               const EdgeOptions& o);
+
 // The set with each image's edge map as its input (input_channels = 1); the images, labels and classes
 // unchanged. A UserError for options out of range.
 ImageSet with_edges(ImageSet set, const EdgeOptions& o);
