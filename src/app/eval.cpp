@@ -16,6 +16,7 @@
 #include "ganforge/eval/evaluator.h"
 #include "ganforge/eval/image_metrics.h"
 #include "ganforge/eval/metrics.h"
+#include "ganforge/eval/translation.h"
 #include "ganforge/io/idx.h"
 #include "ganforge/models/registry.h"
 #include "ganforge/run/layout.h"
@@ -154,6 +155,53 @@ json evaluate_images(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t
   return j;
 }
 
+// An image-to-image run: its translations of the test pairs against their targets and the real test split.
+json evaluate_translation(const EvalOptions& opts, run::GeneratorSnapshot& g) {
+  if (!opts.metrics.empty() || !opts.features.empty() || !opts.evaluator.empty())
+    throw UserError("eval: --metrics, --features and --evaluator are for runs that sample from noise; an "
+                    "image-to-image run is measured by L1, SSIM, FID and label accuracy on its test pairs");
+  const TranslationMetrics tm(g.data, opts.n, opts.console);
+  json j = tm.manifest();
+  if (opts.console) {
+    std::fprintf(opts.console, "eval: translating %lld test inputs...\n",
+                 static_cast<long long>(tm.inputs().size(0)));
+    std::fflush(opts.console);
+  }
+  j["generated"] = tm.measure(run::translate(*g.sampler(), tm.inputs()));
+  j["real_floor"] = tm.real();
+  j["quantized"] = "outputs rounded to 8 bits before every metric";
+  if (!opts.json) {
+    const json& out = j["generated"];
+    const json& real = j["real_floor"];
+    if (j.contains("extractor"))
+      std::fprintf(opts.out, "extractor: %s (hash %s); FID reference: real test split, %lld images at %lldx%lld\n",
+                   j["extractor"]["name"].get<std::string>().c_str(), j["extractor"]["hash"].get<std::string>().c_str(),
+                   static_cast<long long>(j["reference"]["n"].get<int64_t>()),
+                   static_cast<long long>(j["reference"]["resized_to"].get<int64_t>()),
+                   static_cast<long long>(j["reference"]["resized_to"].get<int64_t>()));
+    else
+      std::fprintf(opts.out, "%s\n", j["note"].get<std::string>().c_str());
+    std::fprintf(opts.out, "%-22s %14s %14s\n", "metric", "translated", "real targets");
+    std::fprintf(opts.out, "%-22s %14lld %14lld\n", "test pairs", static_cast<long long>(out["n"].get<int64_t>()),
+                 static_cast<long long>(real["n"].get<int64_t>()));
+    auto row = [&](const char* label, const char* key, double scale, const char* fmt) {
+      if (!out.contains(key)) return;
+      auto cell = [&](const json& v) {
+        if (v.is_string()) return v.get<std::string>();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, fmt, scale * v.get<double>());
+        return std::string(buf);
+      };
+      std::fprintf(opts.out, "%-22s %14s %14s\n", label, cell(out[key]).c_str(), cell(real[key]).c_str());
+    };
+    row("L1 to target", "l1", 1, "%.4f");
+    row("SSIM to target", "ssim", 1, "%.4f");
+    row("FID vs real test", "fid", 1, "%.3f");
+    row("label accuracy %", "label_accuracy", 100, "%.2f");
+  }
+  return j;
+}
+
 // Stamp `line` with the time and duration, append it to `log`, print it with --json; the line as text.
 std::string record(json& line, std::chrono::steady_clock::time_point t0, const fsys::path& log,
                    const EvalOptions& opts) {
@@ -214,16 +262,17 @@ std::string evaluate(const EvalOptions& opts) {
   const bool toy = data::is_toy(data_cfg.dataset);
   // Defaults: the PacGAN protocols (2,500 toy points; 26,000 Stacked MNIST images, as VEEGAN and PacGAN),
   // else 10,000 images.
-  const int64_t n = opts.n > 0 ? opts.n : registry::dataset(data_cfg.dataset).eval_n;
+  const bool translator = g.model.arch == "pix2pix";
+  const int64_t n = opts.n > 0 ? opts.n : translator ? 0 : registry::dataset(data_cfg.dataset).eval_n;
   if (!opts.json)
     std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), data_cfg.dataset.c_str(),
                  static_cast<long long>(g.step), g.ema() ? "ema" : "raw");
-  json body = toy ? evaluate_toy(opts, g, n) : evaluate_images(opts, g, n);
+  json body = translator ? evaluate_translation(opts, g) : toy ? evaluate_toy(opts, g, n) : evaluate_images(opts, g, n);
   json line = {
       {"checkpoint", g.checkpoint},
       {"step", g.step},
       {"dataset", data_cfg.dataset},
-      {"n", n},
+      {"n", translator ? body["generated"]["n"].get<int64_t>() : n},
       {"seed", opts.seed},
       {"generator", g.ema() ? "ema" : "raw"},
   };

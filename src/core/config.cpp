@@ -138,6 +138,9 @@ std::vector<Field> loss_fields() {
       {KEY(loss, l1_weight),
        "pix2pix: weight lambda of the L1 distance to the target in G's loss (100 in Isola et al. 2017; 0: off)", 0,
        1e6},
+      {KEY(loss, gan_weight),
+       "pix2pix: weight of the adversarial term in G's loss (1; 0: the L1-only baseline of Isola et al. 2017, "
+       "D still trains and is watched but G ignores it)", 0, 1e6},
   };
 }
 
@@ -179,8 +182,9 @@ std::vector<Field> train_fields() {
        "(image data; 0: off)",
        0, 1e12},
       {KEY(train, eval_metrics),
-       "metrics of each periodic evaluation: a comma list of fid, kid, is, pr, dc, classes"},
-      {KEY(train, eval_n), "generated images per periodic evaluation", 10, 1e7},
+       "metrics of each periodic evaluation: a comma list of fid, kid, is, pr, dc, classes (pix2pix: always l1, "
+       "ssim, fid and label accuracy of its test pairs)"},
+      {KEY(train, eval_n), "generated images per periodic evaluation (pix2pix: test pairs translated)", 10, 1e7},
       {KEY(train, eval_best),
        "keep checkpoints/best.pt, the checkpoint with the best value of this metric so far (\"\": none)",
        -INFINITY, INFINITY, best_choices()},
@@ -424,10 +428,11 @@ void validate_data(const Config& cfg) {
   if (d.dataset == "images" && d.dir.empty())
     throw UserError("config: data.dataset = images needs data.dir (or --data): a folder of PNG/JPEG images or a pack "
                     "from `ganforge data prepare`");
-  if (d.dataset != "images" && (d.resolution > 0 || d.channels > 0) && cfg.train.eval_every > 0)
+  const bool translator = cfg.model.arch == "pix2pix";  // measured on its test pairs (eval/translation.h)
+  if (!translator && d.dataset != "images" && (d.resolution > 0 || d.channels > 0) && cfg.train.eval_every > 0)
     throw UserError("config: train.eval_every with data.resolution or data.channels set: the built-in evaluators "
                     "measure '" + d.dataset + "' as it is; evaluate afterwards or leave both at 0");
-  if (d.dataset == "images" && cfg.train.eval_every > 0)
+  if (!translator && d.dataset == "images" && cfg.train.eval_every > 0)
     throw UserError("config: train.eval_every: periodic evaluation needs a built-in evaluator and data.dataset = images "
                     "has none; evaluate samples with `ganforge eval --samples ... --features MODEL.pt`");
 }
@@ -486,14 +491,16 @@ void validate(const Config& cfg) {
     if (cfg.data.dataset != "images" && r != 32 && r != 64 && r != 128 && r != 256)
       throw UserError("config: model.arch = 'pix2pix' takes square images of 32, 64, 128 or 256 pixels: set "
                       "data.resolution (" + std::to_string(r) + " now; 0 keeps '" + cfg.data.dataset + "' as it is)");
-    if (cfg.train.eval_every > 0)
-      throw UserError("config: train.eval_every: periodic evaluation of image-to-image runs is not built yet; "
-                      "leave it at 0");
     if (cfg.loss.gp_weight > 0 || cfg.loss.r1_gamma > 0 || !diffaugment_ops(cfg.train.diffaugment).empty())
       throw UserError("config: model.arch = 'pix2pix' takes no loss.gp_weight, loss.r1_gamma or train.diffaugment "
                       "(not built for (input, image) pairs)");
+    if (cfg.loss.gan_weight == 0 && cfg.loss.l1_weight == 0)
+      throw UserError("config: loss.gan_weight = 0 and loss.l1_weight = 0 leave G nothing to learn from");
   } else if (cfg.loss.l1_weight > 0) {
     throw UserError("config: loss.l1_weight needs model.arch = 'pix2pix' (an L1 distance needs a target per output)");
+  } else if (cfg.loss.gan_weight != 1) {
+    throw UserError("config: loss.gan_weight needs model.arch = 'pix2pix' (it weighs the adversarial term against "
+                    "loss.l1_weight)");
   }
   if (!diffaugment_ops(cfg.train.diffaugment).empty()) {
     if (registry::dataset(cfg.data.dataset).kind == registry::DataKind::kPoints)

@@ -47,9 +47,9 @@ Format sniff(const uint8_t* data, size_t size) {
   return Format::kUnknown;
 }
 
-Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only) {
+Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only, bool alpha_over_white) {
   switch (sniff(bytes.data(), bytes.size())) {
-    case Format::kPng: return png::decode(bytes, name, header_only);
+    case Format::kPng: return png::decode(bytes, name, header_only, alpha_over_white);
     case Format::kJpeg: return decode_jpeg(bytes, name, header_only);
     default: throw UserError(name + ": not a PNG or JPEG image");
   }

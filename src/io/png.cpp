@@ -66,7 +66,7 @@ std::vector<uint8_t> encode(const Image& image) {
   return out;
 }
 
-Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only) {
+Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only, bool alpha_over_white) {
   if (bytes.size() < 8 || png_sig_cmp(bytes.data(), 0, 8) != 0) throw UserError(name + ": not a PNG file");
   std::string error;
   png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_error, on_warning);
@@ -83,11 +83,13 @@ Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool he
     // Normalise every PNG to 8-bit grey or RGB.
     png_set_expand(p);
     png_set_strip_16(p);
-    png_set_strip_alpha(p);
+    if (!alpha_over_white) png_set_strip_alpha(p);
     png_read_update_info(p, info);
     im.width = png_get_image_width(p, info);
     im.height = png_get_image_height(p, info);
-    im.channels = png_get_channels(p, info);
+    const uint32_t stored = png_get_channels(p, info);  // 2 or 4 with alpha kept
+    const bool alpha = stored == 2 || stored == 4;
+    im.channels = alpha ? stored - 1 : stored;
     if (im.channels != 1 && im.channels != 3) png_error(p, "unsupported channel count");
     if (uint64_t{im.width} * im.height > (uint64_t{1} << 28)) png_error(p, "image too large");
     if (header_only) {
@@ -95,8 +97,22 @@ Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool he
       return im;
     }
     im.data.resize(size_t{im.width} * im.height * im.channels);
-    for (uint32_t y = 0; y < im.height; ++y)
-      png_read_row(p, im.data.data() + size_t{y} * im.width * im.channels, nullptr);
+    if (!alpha) {
+      for (uint32_t y = 0; y < im.height; ++y)
+        png_read_row(p, im.data.data() + size_t{y} * im.width * im.channels, nullptr);
+    } else {  // composite over white: v a / 255 + 255 (1 - a / 255), rounded
+      std::vector<uint8_t> row(size_t{im.width} * stored);
+      uint8_t* out = im.data.data();
+      for (uint32_t y = 0; y < im.height; ++y) {
+        png_read_row(p, row.data(), nullptr);
+        for (uint32_t x = 0; x < im.width; ++x) {
+          const uint8_t* px = row.data() + size_t{x} * stored;
+          const uint32_t a = px[stored - 1];
+          for (uint32_t c = 0; c + 1 < stored; ++c)
+            *out++ = static_cast<uint8_t>((px[c] * a + 255u * (255u - a) + 127u) / 255u);
+        }
+      }
+    }
   }
   png_destroy_read_struct(&p, &info, nullptr);
   return im;

@@ -11,6 +11,7 @@ Objective::Objective(const LossConfig& cfg)
       weight_clip_(cfg.weight_clip),
       ac_weight_(cfg.ac_weight),
       l1_weight_(cfg.l1_weight),
+      gan_weight_(cfg.gan_weight),
       r1_every_(cfg.r1_every) {}
 
 namespace {
@@ -66,8 +67,18 @@ void Objective::after_discriminator_update(models::DiscriminatorImpl& d) const {
 PhaseLoss Objective::generator(Players& p, const PhaseBatch& b) const {
   const torch::Tensor made = generate(p, b);
   const torch::Tensor fake = augment::random_apply(p.augment_ops, made, p.augment, p.shard);
-  const models::Judgement j = p.d->judge(beside(b, fake), b.y_fake);
+  models::Judgement j;
+  if (gan_weight_ == 0) {  // the L1-only baseline: D's view is logged, but nothing flows back through it
+    torch::NoGradGuard no_grad;
+    j = p.d->judge(beside(b, fake.detach()), b.y_fake);
+  } else {
+    j = p.d->judge(beside(b, fake), b.y_fake);
+  }
   PhaseLoss out{adversarial_->g_loss(j.logits), {}, {}, j.logits};
+  if (gan_weight_ == 0)
+    out.loss = torch::zeros({}, made.options());
+  else if (gan_weight_ != 1)
+    out.loss = gan_weight_ * out.loss;
   // pix2pix (Isola et al. 2017, eq. 4): G also comes close to the target, lambda * mean |y - G(x)|.
   if (l1_weight_ > 0) {
     TORCH_CHECK(b.real.defined(), "loss.l1_weight needs the target images in G's phase");

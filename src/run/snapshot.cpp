@@ -92,4 +92,16 @@ torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64
   return parts.size() == 1 ? parts[0] : torch::cat(parts);  // one batch: no copy
 }
 
+torch::Tensor translate(models::GeneratorImpl& net, const torch::Tensor& inputs, int64_t batch) {
+  torch::InferenceMode guard;
+  const bool was_training = net.is_training();
+  net.eval();
+  const auto device = net.parameters().front().device();
+  std::vector<torch::Tensor> parts;
+  for (int64_t done = 0; done < inputs.size(0); done += batch)
+    parts.push_back(net.forward(inputs.narrow(0, done, std::min(batch, inputs.size(0) - done)).to(device)).cpu());
+  if (was_training) net.train();
+  return parts.size() == 1 ? parts[0] : torch::cat(parts);
+}
+
 }  // namespace ganforge::run

@@ -461,6 +461,41 @@ def metric_fixtures():
             "probs": probs.tolist(), "is_splits": 5, "is_mean": float(np.mean(scores)), "is_std": float(np.std(scores))}
 
 
+def ssim_fixtures():
+    """SSIM (Wang et al. 2004) written out with SciPy: an 11x11 Gaussian window (sigma 1.5) correlated over
+    the valid positions, K1 0.01, K2 0.03, L 255, population (co)variances; mean over positions, then channels."""
+    import numpy as np
+    import scipy.signal
+
+    rng = np.random.default_rng(11)
+    x = np.arange(11) - 5.0
+    g = np.exp(-x * x / (2 * 1.5 ** 2))
+    g /= g.sum()
+    win = np.outer(g, g)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def one(a, b):
+        f = lambda t: scipy.signal.correlate2d(t, win, mode="valid")
+        ma, mb = f(a), f(b)
+        va, vb, cab = f(a * a) - ma * ma, f(b * b) - mb * mb, f(a * b) - ma * mb
+        m = ((2 * ma * mb + c1) * (2 * cab + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
+        return m.mean()
+
+    def case(n, c, h, w):
+        # Smooth structure plus noise, and a degraded copy: darker, noisier, partly inverted.
+        yy, xx = np.mgrid[0:h, 0:w]
+        base = 127 + 100 * np.sin(xx / 3.0 + rng.uniform(0, 6, size=(n, c, 1, 1))) * np.cos(yy / 4.0)
+        a = np.clip(base + rng.normal(0, 10, size=(n, c, h, w)), 0, 255).round()
+        b = np.clip(0.7 * a + 30 + rng.normal(0, 25, size=a.shape), 0, 255).round()
+        b[:, :, : h // 3] = 255 - b[:, :, : h // 3]
+        want = [float(np.mean([one(a[i, k].astype(float), b[i, k].astype(float)) for k in range(c)]))
+                for i in range(n)]
+        return {"shape": [n, c, h, w], "a": a.astype(int).flatten().tolist(), "b": b.astype(int).flatten().tolist(),
+                "ssim": want}
+
+    return {"grey": case(3, 1, 16, 20), "colour": case(2, 3, 12, 12)}
+
+
 class TinyFeatures(nn.Module):
     def __init__(self):
         super().__init__()
@@ -487,7 +522,7 @@ def main():
     data = {"torch_version": torch.__version__, "losses": loss_fixtures(), "penalties": penalty_fixtures(),
             "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(),
             "diffaugment": diffaugment_fixtures(), "dcgan_step": dcgan_step_fixtures(),
-            "models": model_fixtures(), "metrics": metric_fixtures(), "pix2pix": pix2pix_fixtures(),
+            "models": model_fixtures(), "metrics": metric_fixtures(), "pix2pix": pix2pix_fixtures(), "ssim": ssim_fixtures(),
             "torchscript": torchscript_fixtures(os.path.join(os.path.dirname(path) or ".", "features_tiny.pt"))}
     with open(path, "w") as f:
         json.dump(data, f, indent=1)

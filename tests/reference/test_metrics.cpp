@@ -13,6 +13,7 @@
 #include "ganforge/eval/evaluator.h"
 #include "ganforge/io/fs.h"
 #include "ganforge/eval/metrics.h"
+#include "ganforge/eval/translation.h"
 #include "ganforge/ops/runtime.h"
 #include "test_state.h"
 #include "test_util.h"
@@ -40,6 +41,34 @@ TEST(Fid, MatchesScipySqrtm) {
   const double want = fixture()["fid"];
   EXPECT_NEAR(metrics::fid(real, fake), want, kRel * want);
   EXPECT_NEAR(metrics::fid(fake, real), want, kRel * want);  // symmetric
+}
+
+torch::Tensor ssim_images(const nlohmann::json& c, const char* key) {
+  std::vector<uint8_t> v;
+  for (int x : c[key]) v.push_back(static_cast<uint8_t>(x));
+  const auto shape = c["shape"].get<std::vector<int64_t>>();
+  return torch::tensor(v, torch::kUInt8).view(shape);
+}
+
+TEST(Ssim, MatchesScipy) {
+  const nlohmann::json f = test::fixtures()["ssim"];
+  for (const char* name : {"grey", "colour"}) {
+    const auto& c = f[name];
+    const auto got = ssim(ssim_images(c, "a"), ssim_images(c, "b"));
+    const auto want = c["ssim"].get<std::vector<double>>();
+    ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size())) << name;
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_NEAR(got[static_cast<int64_t>(i)].item<double>(), want[i], 1e-10) << name << " " << i;  // float64 both
+  }
+}
+
+TEST(Ssim, IsOneForIdenticalImagesSymmetricAndNeedsElevenPixels) {
+  const nlohmann::json c = test::fixtures()["ssim"]["grey"];
+  const auto a = ssim_images(c, "a"), b = ssim_images(c, "b");
+  EXPECT_TRUE(torch::allclose(ssim(a, a), torch::ones({3}, torch::kFloat64)));
+  EXPECT_TRUE(torch::allclose(ssim(a, b), ssim(b, a)));
+  EXPECT_TRUE((ssim(a, b) < 0.5).all().item<bool>()) << "the degraded copy is far from 1";
+  EXPECT_ANY_THROW(ssim(a.narrow(2, 0, 10), b.narrow(2, 0, 10)));
 }
 
 TEST(Fid, OfASetWithItselfIsZero) {

@@ -113,6 +113,51 @@ TEST(Zoo, Pix2pixTrainingStepsMatchPyTorch) {
   expect_state(*s.d, fx["after"]["d"], "D");
 }
 
+// loss.gan_weight = 0, the L1-only baseline: G learns from the L1 term alone, so two runs whose D differ train
+// the same G, bit for bit (with the adversarial term on, they do not: the control).
+TEST(Zoo, Pix2pixL1OnlyBaselineTrainsGWithoutD) {
+  const auto fx = test::fixtures()["pix2pix"]["step"];
+  const int64_t size = fx["size"].get<int64_t>();
+  auto g_after = [&](double gan_weight, double d_scale) {
+    Config cfg;
+    cfg.model.arch = "pix2pix";
+    cfg.model.g_channels = fx["g_channels"].get<int64_t>();
+    cfg.model.d_channels = fx["d_channels"].get<int64_t>();
+    cfg.model.d_layers = fx["d_layers"].get<int64_t>();
+    cfg.loss.l1_weight = fx["l1_weight"].get<double>();
+    cfg.loss.gan_weight = gan_weight;
+    cfg.optim.beta1 = 0.5;
+    cfg.train.steps = 2;
+    train::TrainState s = train::make_state(cfg, {1, size, size}, 0);
+    load_state(*s.g, fx["before"]["g"]);
+    load_state(*s.d, fx["before"]["d"]);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : s.d->parameters()) p.mul_(d_scale);
+    }
+    const auto loss = std::make_unique<losses::Objective>(cfg.loss);
+    torch::manual_seed(fx["dropout_seed"].get<uint64_t>());
+    for (const auto& it : fx["iterations"]) {
+      const auto x = from_json(it["x"]).to(torch::kFloat32).view({4, 1, size, size});
+      const auto y = from_json(it["y"]).to(torch::kFloat32).view({4, 1, size, size});
+      EXPECT_TRUE(train::discriminator_phase(s, *loss, {y, {}, {}, {}, 0, x}).finite);
+      const train::PhaseStats g = train::generator_phase(s, *loss, {y, {}, {}, {}, 0, x});
+      EXPECT_TRUE(g.finite);
+      EXPECT_GT(g.loss, 10) << "100 x L1 of an untrained G";
+    }
+    std::vector<torch::Tensor> w;
+    for (const auto& p : s.g->parameters()) w.push_back(p.detach().clone());
+    return w;
+  };
+  auto same = [](const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!torch::equal(a[i], b[i])) return false;
+    return true;
+  };
+  EXPECT_TRUE(same(g_after(0, 1), g_after(0, 3))) << "G's update must not depend on D";
+  EXPECT_FALSE(same(g_after(1, 1), g_after(1, 3))) << "control: with the adversarial term it does";
+}
+
 TEST(Zoo, WeightClippingBoundsEveryCriticParameter) {
   Config cfg;
   cfg.model.arch = "dcgan";
@@ -174,6 +219,15 @@ TEST(Zoo, ConfigRefusesCombinationsThatCannotWork) {
             std::string::npos);
   EXPECT_EQ(error_of(p2p + "[data]\npairs = \"edges\"\nresolution = 64\n"), "no error");
   EXPECT_NE(error_of("[loss]\nl1_weight = 100.0\n").find("needs model.arch = 'pix2pix'"), std::string::npos);
+  EXPECT_NE(error_of("[loss]\ngan_weight = 0.0\n").find("loss.gan_weight needs model.arch = 'pix2pix'"),
+            std::string::npos);
+  EXPECT_NE(error_of(p2p + "[data]\npairs = \"edges\"\nresolution = 32\n[loss]\ngan_weight = 0.0\n")
+                .find("leave G nothing to learn from"),
+            std::string::npos);
+  // The L1-only baseline, evaluated as it trains (periodic evaluation measures pix2pix on its test pairs).
+  EXPECT_NO_THROW(parse_config("[train]\nsteps = 10\neval_every = 100\n" + p2p +
+                                   "[data]\npairs = \"edges\"\nresolution = 32\n[loss]\ngan_weight = 0.0\nl1_weight = 100.0\n",
+                               "test.toml"));
   EXPECT_NE(error_of("[data]\ndataset = \"ring8\"\npairs = \"edges\"\n").find("data.pairs is for images"),
             std::string::npos);
 }

@@ -18,6 +18,7 @@ void add_report(CLI::App& app);
 void add_data(CLI::App& app);
 void add_export(CLI::App& app);
 void add_augment(CLI::App& app);
+void add_translate(CLI::App& app);
 
 // --run DIR and --checkpoint FILE: where sample, eval, export and augment find a trained generator
 // (generator_options.cpp); require_generator is the UserError when neither was given.

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ganforge::cli::add_train(app);
   ganforge::cli::add_sample(app);
+  ganforge::cli::add_translate(app);
   ganforge::cli::add_eval(app);
   ganforge::cli::add_evaluator(app);
   ganforge::cli::add_info(app);

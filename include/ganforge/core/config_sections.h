@@ -61,6 +61,7 @@ struct LossConfig {
   double weight_clip = 0;      // WGAN: clip D's weights to [-c, c] after each D step (0: off)
   double ac_weight = 1;        // ACGAN: weight of the class cross-entropy in D's and G's losses
   double l1_weight = 0;        // pix2pix: weight of L1(G(x), y) in G's loss (100 in Isola et al. 2017)
+  double gan_weight = 1;       // pix2pix: weight of the adversarial term in G's loss (0: the L1-only baseline)
 };
 
 // Adam (Kingma & Ba 2015).

@@ -39,4 +39,16 @@ ImageSet with_edges(ImageSet set, const EdgeOptions& o);
 // What `with_edges` records in ImageSet::inputs_from, e.g. "canny(blur=1, low=100, high=200)".
 std::string describe(const EdgeOptions& o);
 
+// A drawing (any size, grey or colour-free RGB, `hwc` [height, width, channels]) as a translator's input: an
+// [r, r] edge map like the ones above (0 = stroke, 255 = paper). In this order: (1) grey by PIL's luma; a
+// colour image (more than 1% of pixels whose channels differ by more than 48) is refused; (2) ink is every
+// pixel darker than 128 -- or, when more than half the picture is dark (light strokes on a dark ground),
+// every pixel at least 128; (3) the picture is padded with paper to its centred square (offset rounded
+// down); (4) the ink's coverage of each output pixel is its area average over the square (OpenCV's
+// INTER_AREA); (5) an output pixel is a stroke where the coverage is at least 1 / (2 s), s = side / r, i.e.
+// half of what a one-pixel line across it leaves (at least 1/2 when s <= 1), so thin lines survive the
+// shrinking. UserError naming `name`: no ink at all (an empty page), a colour image, `r` out of 1 .. 1024.
+std::vector<uint8_t> sketch_input(const uint8_t* hwc, int64_t width, int64_t height, int64_t channels, int64_t r,
+                                  const std::string& name);
+
 }  // namespace ganforge::data

@@ -21,8 +21,9 @@ Format sniff(const uint8_t* data, size_t size);
 // Whole image; `header_only`: width, height and channels from the header alone (data empty). A UserError
 // naming `name` for anything else than a readable PNG or JPEG: "not a PNG or JPEG image", "corrupt JPEG
 // (Premature end of JPEG file)" (a truncated file is an error, not an image padded with grey), more than
-// 2^28 pixels.
-Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only = false);
+// 2^28 pixels. `alpha_over_white`: a PNG with alpha is composited over white instead (png.h).
+Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only = false,
+             bool alpha_over_white = false);
 Image decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only = false);
 
 }  // namespace ganforge::image

@@ -16,8 +16,10 @@ struct Image {
 
 std::vector<uint8_t> encode(const Image& image);
 // Throws UserError naming `name` if the bytes are not a PNG libpng can read. `header_only`: width, height
-// and channels from the header, no pixels (data empty).
-Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only = false);
+// and channels from the header, no pixels (data empty). Alpha is dropped (PIL's convert("RGB")), or with
+// `alpha_over_white` the image is composited over white (a drawing on a transparent canvas reads as paper).
+Image decode(const std::vector<uint8_t>& bytes, const std::string& name, bool header_only = false,
+             bool alpha_over_white = false);
 void write(const std::string& path, const Image& image);  // atomic
 Image read(const std::string& path);
 

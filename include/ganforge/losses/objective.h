@@ -71,7 +71,7 @@ class Objective {
 
  private:
   std::unique_ptr<AdversarialLoss> adversarial_;
-  double gp_weight_, r1_gamma_, weight_clip_, ac_weight_, l1_weight_;
+  double gp_weight_, r1_gamma_, weight_clip_, ac_weight_, l1_weight_, gan_weight_;
   int64_t r1_every_;
 };
 

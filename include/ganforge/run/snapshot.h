@@ -47,6 +47,10 @@ torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64
                        const torch::Tensor& labels = {});
 // The noise generate() feeds the network for the same n, seed and batch: [n, z_dim].
 torch::Tensor noise(const ModelConfig& cfg, int64_t n, int64_t seed, int64_t batch = 1024);
+// An image-to-image generator's translations of `inputs` (float [N, input_channels, H, W] in [-1, 1]), `batch`
+// at a time, `net` in eval mode (dropout off, BatchNorm's running statistics; its mode restored after):
+// [N, C, H, W] in [-1, 1] on the CPU.
+torch::Tensor translate(models::GeneratorImpl& net, const torch::Tensor& inputs, int64_t batch = 256);
 inline torch::Tensor generate(GeneratorSnapshot& g, int64_t n, int64_t seed, int64_t batch = 1024,
                               const torch::Tensor& labels = {}) {
   return generate(*g.sampler(), g.model, n, seed, batch, labels);

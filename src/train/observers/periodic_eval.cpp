@@ -7,6 +7,7 @@
 
 #include "ganforge/core/registry.h"
 #include "ganforge/eval/image_metrics.h"
+#include "ganforge/eval/translation.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/observers.h"
 #include "ganforge/core/seeds.h"
@@ -69,8 +70,12 @@ class PeriodicEval : public Observer {
 
   void on_start(Session& s) override {
     const Config& cfg = s.state.cfg;
-    metrics_ = std::make_unique<ImageMetrics>(cfg.data.dataset, cfg.data.dir, "", "", console_);
-    which_ = metrics_->parse(cfg.train.eval_metrics);
+    if (cfg.model.arch == "pix2pix") {  // image-to-image: the first eval_n test pairs (eval/translation.h)
+      translation_ = std::make_unique<TranslationMetrics>(cfg.data, cfg.train.eval_n, console_);
+    } else {
+      metrics_ = std::make_unique<ImageMetrics>(cfg.data.dataset, cfg.data.dir, "", "", console_);
+      which_ = metrics_->parse(cfg.train.eval_metrics);
+    }
     if (s.resumed) {
       const Logged logged = read_logged(run_.metrics(), cfg.train.eval_best);
       best_ = logged.best;
@@ -82,17 +87,24 @@ class PeriodicEval : public Observer {
     const Config& cfg = s.state.cfg;
     if (!(r.step % cfg.train.eval_every == 0 || r.last())) return;
     const auto e0 = std::chrono::steady_clock::now();
-    const bool conditional = !cfg.model.conditional.empty();
-    const torch::Tensor labels = conditional ? models::balanced_labels(cfg.train.eval_n, cfg.model.classes) : torch::Tensor();
-    // Fixed noise, so that evaluations compare the same z across steps; no training stream is touched.
-    const torch::Tensor images =
-        run::generate(*s.state.sampling_generator(), cfg.model, cfg.train.eval_n, Seeds::kEval, 1024, labels);
-    nlohmann::json line = metrics_->measure(images, which_, Seeds::kEval, labels);
+    nlohmann::json line;
+    if (translation_) {  // no randomness: G in eval mode translates the same test inputs each time
+      line = translation_->measure(run::translate(*s.state.sampling_generator(), translation_->inputs()));
+    } else {
+      const bool conditional = !cfg.model.conditional.empty();
+      const torch::Tensor labels =
+          conditional ? models::balanced_labels(cfg.train.eval_n, cfg.model.classes) : torch::Tensor();
+      // Fixed noise, so that evaluations compare the same z across steps; no training stream is touched.
+      const torch::Tensor images =
+          run::generate(*s.state.sampling_generator(), cfg.model, cfg.train.eval_n, Seeds::kEval, 1024, labels);
+      line = metrics_->measure(images, which_, Seeds::kEval, labels);
+    }
     line["event"] = "eval";
     line["step"] = r.step;
     std::string message = "step " + std::to_string(r.step);
     std::vector<std::string> keys = registry::metric_keys();
     keys.push_back("label_accuracy");  // conditional runs: measured beside the metrics asked for
+    if (translation_) keys.insert(keys.begin(), {"l1", "ssim"});
     for (const auto& k : keys)
       if (line.contains(k)) message += " " + k + " " + std::to_string(metric_value(line, k));
     if (!cfg.train.eval_best.empty() && improves(cfg.train.eval_best, metric_value(line, cfg.train.eval_best), best_)) {
@@ -127,7 +139,8 @@ class PeriodicEval : public Observer {
 
   run::Layout run_;
   FILE* console_;
-  std::unique_ptr<ImageMetrics> metrics_;
+  std::unique_ptr<ImageMetrics> metrics_;           // sampling runs
+  std::unique_ptr<TranslationMetrics> translation_;  // image-to-image runs
   std::set<std::string> which_;
   double best_ = std::numeric_limits<double>::quiet_NaN();
   nlohmann::json previous_;  // the previous evaluation's line (null before the first)

@@ -135,5 +135,75 @@ TEST(Edges, PairsStayTogetherInPacksSubsetsAndPreviews) {
   EXPECT_EQ(grid.data[(2 * grid.width + 2 + 11) * 1], back.pixels[0]) << "then the image";
 }
 
+// A drawing w x h with `channels`, all paper (`paper`), and a one-pixel `ink` line along row y0 from x0 to x1.
+std::vector<uint8_t> drawing(int64_t w, int64_t h, int64_t channels, uint8_t paper, uint8_t ink, int64_t y0,
+                             int64_t x0, int64_t x1) {
+  std::vector<uint8_t> im(static_cast<size_t>(w * h * channels), paper);
+  for (int64_t x = x0; x < x1; ++x)
+    for (int64_t c = 0; c < channels; ++c) im[(y0 * w + x) * channels + c] = ink;
+  return im;
+}
+
+TEST(Sketch, AThinLineSurvivesShrinkingSixteenfold) {
+  // 512 x 512 -> 32 x 32 (s = 16): a one-pixel line covers 1/16 of each output pixel it crosses, above the
+  // threshold 1 / (2 s) = 1/32. Row 200 of the drawing lands in output row 200 / 16 = 12.
+  const auto out = data::sketch_input(drawing(512, 512, 1, 255, 0, 200, 64, 448).data(), 512, 512, 1, 32, "d.png");
+  ASSERT_EQ(out.size(), size_t(32 * 32));
+  for (int64_t y = 0; y < 32; ++y)
+    for (int64_t x = 0; x < 32; ++x) {
+      const bool stroke = y == 12 && x >= 4 && x < 28;
+      EXPECT_EQ(out[y * 32 + x], stroke ? 0 : 255) << x << "," << y;
+    }
+}
+
+TEST(Sketch, SpecksBelowHalfALineAreDropped) {
+  // A 4 x 1 speck in a 64 x 64 -> 4 x 4 drawing (s = 16) covers 4/256 = 1/64 of its output pixel: below 1/32.
+  const auto out = data::sketch_input(drawing(64, 64, 1, 255, 0, 5, 0, 4).data(), 64, 64, 1, 4, "d.png");
+  EXPECT_EQ(std::count(out.begin(), out.end(), uint8_t{0}), 0);
+  // Eight pixels (1/32) make it.
+  const auto out8 = data::sketch_input(drawing(64, 64, 1, 255, 0, 5, 0, 8).data(), 64, 64, 1, 4, "d.png");
+  EXPECT_EQ(std::count(out8.begin(), out8.end(), uint8_t{0}), 1);
+  EXPECT_EQ(out8[0], 0) << "row 5 of 64 lies in row 0 of 4";
+}
+
+TEST(Sketch, LightStrokesOnDarkAreInvertedAndGreyRgbIsAccepted) {
+  // White line on black, as RGB with equal channels: read as ink on paper.
+  const auto a = data::sketch_input(drawing(32, 32, 3, 0, 255, 7, 2, 30).data(), 32, 32, 3, 32, "d.png");
+  const auto b = data::sketch_input(drawing(32, 32, 1, 255, 0, 7, 2, 30).data(), 32, 32, 1, 32, "d.png");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(std::count(a.begin(), a.end(), uint8_t{0}), 28) << "at the same size: the line itself";
+}
+
+TEST(Sketch, AWideDrawingIsPaddedWithPaperToItsCentredSquare) {
+  // 64 x 32 -> 32 x 32: the square is 64 x 64 with the drawing in rows 16 .. 47, so drawing row 0 -> output 8.
+  const auto out = data::sketch_input(drawing(64, 32, 1, 255, 0, 0, 0, 64).data(), 64, 32, 1, 32, "d.png");
+  for (int64_t x = 0; x < 32; ++x) EXPECT_EQ(out[8 * 32 + x], 0) << x;
+  EXPECT_EQ(std::count(out.begin(), out.end(), uint8_t{0}), 32);
+}
+
+TEST(Sketch, EmptyAndColourDrawingsAreRefusedByName) {
+  const auto blank = drawing(40, 30, 1, 255, 255, 0, 0, 0);
+  const auto black = drawing(40, 30, 1, 0, 0, 0, 0, 0);
+  auto message = [](const std::vector<uint8_t>& im, int64_t c) {
+    try {
+      data::sketch_input(im.data(), 40, 30, c, 32, "me.png");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message(blank, 1), "me.png: no strokes (every pixel is light)");
+  EXPECT_EQ(message(black, 1), "me.png: no strokes (every pixel is dark)");
+  std::vector<uint8_t> red(40 * 30 * 3, 255);
+  for (size_t i = 0; i < red.size(); i += 3) red[i + 1] = red[i + 2] = 40;  // pure red paper
+  EXPECT_NE(message(red, 3).find("a colour image"), std::string::npos);
+  // A few coloured pixels (a signature, 1% or less) do not make a drawing colour.
+  std::vector<uint8_t> signed_(drawing(40, 30, 3, 255, 0, 3, 0, 40));
+  for (int i = 0; i < 12; ++i) signed_[(29 * 40 + i) * 3 + 1] = 0;  // 12 of 1,200 pixels magenta
+  EXPECT_EQ(message(signed_, 3), "accepted");
+  EXPECT_THROW(data::sketch_input(blank.data(), 0, 30, 1, 32, "z.png"), UserError);
+  EXPECT_THROW(data::sketch_input(drawing(8, 8, 1, 255, 0, 1, 0, 8).data(), 8, 8, 1, 0, "r.png"), UserError);
+}
+
 }  // namespace
 }  // namespace ganforge

@@ -1,0 +1,30 @@
+// `ganforge translate`: a user's drawings through an image-to-image run's generator (pix2pix).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace ganforge {
+
+struct TranslateOptions {
+  std::string run_dir;     // the run; its newest usable checkpoint unless `checkpoint` is set
+  std::string checkpoint;  // a specific checkpoint file
+  std::string in;          // a PNG or JPEG drawing, or a folder of them (.png, .jpg, .jpeg; not recursive)
+  std::string out;         // one drawing: a .png file; a folder: a folder (made if missing), NAME.png per drawing
+  bool pairs = false;      // write (sketch as the model sees it | translation) side by side
+  int64_t max_pixels = int64_t{1} << 24;  // bigger drawings are refused (16,777,216 pixels, e.g. 4096 x 4096)
+};
+
+struct TranslateResult {
+  std::string checkpoint;  // the checkpoint used
+  int64_t count = 0;       // drawings translated
+};
+
+// Every drawing is read and checked before anything is written (data/edges.h `sketch_input` says how a
+// drawing becomes the model's input). UserError, one line naming the file: not an image-to-image run, a
+// run whose input is not a 1-channel sketch, an unreadable, empty, colour or too large drawing, an empty
+// folder, --out naming the input or the input folder.
+TranslateResult translate(const TranslateOptions& opts);
+
+}  // namespace ganforge
