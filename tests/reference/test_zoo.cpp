@@ -81,8 +81,8 @@ TEST(Zoo, DcganTrainingStepsMatchPyTorch) {
   expect_state(*s.d, fx["after"]["d"], "D");
 }
 
-TEST(Zoo, Pix2pixTrainingStepsMatchPyTorch) {
-  const auto fx = test::fixtures()["pix2pix"]["step"];
+// The small pix2pix of the "pix2pix" fixture, with its weights before the two iterations.
+train::TrainState pix2pix_fixture_state(const nlohmann::json& fx, double gan_weight = 1) {
   const int64_t size = fx["size"].get<int64_t>();
   Config cfg;
   cfg.model.arch = "pix2pix";
@@ -90,11 +90,20 @@ TEST(Zoo, Pix2pixTrainingStepsMatchPyTorch) {
   cfg.model.d_channels = fx["d_channels"].get<int64_t>();
   cfg.model.d_layers = fx["d_layers"].get<int64_t>();
   cfg.loss.l1_weight = fx["l1_weight"].get<double>();
+  cfg.loss.gan_weight = gan_weight;
   cfg.optim.beta1 = 0.5;
   cfg.train.steps = 2;
   train::TrainState s = train::make_state(cfg, {1, size, size}, 0);
   load_state(*s.g, fx["before"]["g"]);
   load_state(*s.d, fx["before"]["d"]);
+  return s;
+}
+
+TEST(Zoo, Pix2pixTrainingStepsMatchPyTorch) {
+  const auto fx = test::fixtures()["pix2pix"]["step"];
+  const int64_t size = fx["size"].get<int64_t>();
+  train::TrainState s = pix2pix_fixture_state(fx);
+  const auto cfg = s.cfg;
   const auto loss = std::make_unique<losses::Objective>(cfg.loss);
   // Dropout, G's noise, draws from the global generator in the same order as the Python side.
   torch::manual_seed(fx["dropout_seed"].get<uint64_t>());
@@ -119,18 +128,8 @@ TEST(Zoo, Pix2pixL1OnlyBaselineTrainsGWithoutD) {
   const auto fx = test::fixtures()["pix2pix"]["step"];
   const int64_t size = fx["size"].get<int64_t>();
   auto g_after = [&](double gan_weight, double d_scale) {
-    Config cfg;
-    cfg.model.arch = "pix2pix";
-    cfg.model.g_channels = fx["g_channels"].get<int64_t>();
-    cfg.model.d_channels = fx["d_channels"].get<int64_t>();
-    cfg.model.d_layers = fx["d_layers"].get<int64_t>();
-    cfg.loss.l1_weight = fx["l1_weight"].get<double>();
-    cfg.loss.gan_weight = gan_weight;
-    cfg.optim.beta1 = 0.5;
-    cfg.train.steps = 2;
-    train::TrainState s = train::make_state(cfg, {1, size, size}, 0);
-    load_state(*s.g, fx["before"]["g"]);
-    load_state(*s.d, fx["before"]["d"]);
+    train::TrainState s = pix2pix_fixture_state(fx, gan_weight);
+    const Config cfg = s.cfg;
     {
       torch::NoGradGuard no_grad;
       for (auto& p : s.d->parameters()) p.mul_(d_scale);
