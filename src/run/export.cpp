@@ -43,6 +43,12 @@ class Writer {
     const std::string p = "net_" + std::to_string(i) + "_";
     if (auto* l = child->as<models::Linear>())
       return "x = torch.linear(x, " + tensor(p + "weight", l->weight) + ", " + tensor(p + "bias", l->bias) + ")";
+    if (auto* c = child->as<torch::nn::Conv2d>())
+      return "x = torch.conv2d(x, " + tensor(p + "weight", c->weight) + ", " + tensor(p + "bias", c->bias) + ", [" +
+             pair(c->options.stride()->at(0)) + "], [" + pair(c10::get<torch::ExpandingArray<2>>(c->options.padding())->at(0)) +
+             "])";
+    if (auto* n = child->as<torch::nn::InstanceNorm2d>())  // no affine, no running statistics (pix2pix)
+      return "x = torch.instance_norm(x, None, None, None, None, True, 0.0, " + number(n->options.eps()) + ", False)";
     if (auto* c = child->as<models::ConvTranspose2d>())
       return "x = torch.conv_transpose2d(x, " + tensor(p + "weight", c->weight) + ", " + tensor(p + "bias", c->bias) +
              ", [" + pair(c->stride) + "], [" + pair(c->padding) + "])";
@@ -73,9 +79,38 @@ class Writer {
   torch::jit::Module& m_;
 };
 
+// pix2pix's U-Net (models/pix2pix.cpp): a chain of levels, each "down", then the level "below" it, then "up";
+// below the outermost level the output is [the level's input, up(...)]. Written out flat: the inputs kept
+// on the way down (s0, s1, ...), joined again on the way up.
+std::string unet_source(models::GeneratorImpl& net, Writer& w) {
+  std::vector<std::shared_ptr<torch::nn::Module>> levels;
+  for (auto level = net.named_children()["net"]; level; ) {
+    levels.push_back(level);
+    const auto children = level->named_children();
+    level = children.contains("below") ? children["below"] : nullptr;
+  }
+  std::ostringstream src;
+  src << "def forward(self, x: Tensor) -> Tensor:\n";
+  size_t i = 0;
+  auto apply = [&](const std::shared_ptr<torch::nn::Module>& level, const char* part) {
+    for (const auto& child : level->named_children()[part]->children()) src << "    " << w.layer(i++, child) << "\n";
+  };
+  for (size_t k = 0; k < levels.size(); ++k) {
+    src << "    s" << k << " = x\n";
+    apply(levels[k], "down");
+  }
+  for (size_t k = levels.size(); k-- > 0;) {
+    apply(levels[k], "up");
+    if (k > 0) src << "    x = torch.cat([s" << k << ", x], 1)\n";
+  }
+  src << "    return x\n";
+  return src.str();
+}
+
 // The TorchScript source of forward.
 std::string forward_source(GeneratorSnapshot& g, Writer& w) {
   models::GeneratorImpl& net = *g.sampler();
+  if (g.model.arch == "pix2pix") return unet_source(net, w);
   const int64_t classes = net.classes();
   std::ostringstream src;
   src << (classes > 0 ? "def forward(self, z: Tensor, y: Tensor) -> Tensor:\n" : "def forward(self, z: Tensor) -> Tensor:\n");
@@ -102,7 +137,10 @@ double check(GeneratorSnapshot& g, torch::jit::Module& m) {
   auto& net = *g.sampler();
   net.eval();
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(12345);
-  const torch::Tensor z = models::sample_noise(g.model, 16, gen);
+  // A translator's input: 16 images in [-1, 1] of its input's shape.
+  const torch::Tensor z = g.model.arch == "pix2pix"
+                              ? torch::rand({16, g.model.input_channels, g.image_shape[1], g.image_shape[2]}, gen) * 2 - 1
+                              : models::sample_noise(g.model, 16, gen);
   std::vector<c10::IValue> in = {z};
   torch::Tensor y;
   if (net.classes() > 0) in.push_back(y = models::balanced_labels(16, net.classes()));
@@ -129,8 +167,14 @@ std::string export_metadata(const GeneratorSnapshot& g, const std::vector<std::s
   nlohmann::json j;
   j["format"] = "ganforge-generator";
   j["version"] = 1;
-  j["z_dim"] = g.model.z_dim;
-  j["noise"] = g.model.noise == "uniform" ? "z ~ U(-1, 1)" : "z ~ N(0, 1)";
+  if (g.model.arch == "pix2pix") {
+    j["input_channels"] = g.model.input_channels;
+    j["input"] = "images [N, input_channels, H, W] in [-1, 1], the run's inputs (edge maps: strokes -1 on paper "
+                 "1; `ganforge translate` makes them from drawings)";
+  } else {
+    j["z_dim"] = g.model.z_dim;
+    j["noise"] = g.model.noise == "uniform" ? "z ~ U(-1, 1)" : "z ~ N(0, 1)";
+  }
   j["classes"] = g.model.conditional.empty() ? 0 : g.model.classes;
   if (!class_names.empty()) j["class_names"] = class_names;
   j["image_shape"] = g.image_shape;
@@ -154,13 +198,13 @@ namespace {
 
 void refuse_translators(const GeneratorSnapshot& g) {
   if (g.model.arch == "pix2pix")
-    throw UserError("export: image-to-image generators (model.arch = pix2pix) cannot be exported yet");
+    throw UserError("export: an image-to-image generator (model.arch = pix2pix) has no torch.nn.Sequential form; "
+                    "export it with --format torchscript");
 }
 
 }  // namespace
 
 ExportResult export_torchscript(GeneratorSnapshot& g, const std::string& out, const std::string& metadata) {
-  refuse_translators(g);
   torch::jit::Module m("ganforge.Generator");
   Writer w(m);
   const std::string source = forward_source(g, w);
@@ -169,6 +213,7 @@ ExportResult export_torchscript(GeneratorSnapshot& g, const std::string& out, co
   m.register_attribute("channels", c10::IntType::get(), g.image_shape.size() == 3 ? g.image_shape[0] : 0);
   m.register_attribute("resolution", c10::IntType::get(), g.image_shape.size() == 3 ? g.image_shape[1] : 0);
   m.register_attribute("noise", c10::StringType::get(), g.model.noise);
+  m.register_attribute("input_channels", c10::IntType::get(), g.model.arch == "pix2pix" ? g.model.input_channels : 0);
   m.define(source);
   m.eval();
   std::ostringstream bytes;

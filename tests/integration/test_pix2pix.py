@@ -131,6 +131,35 @@ class Pix2pix(unittest.TestCase):
         cli("translate", "--run", self.run_dir, "--in", folder, "--out", os.path.join(self.tmp, "outs"))
         self.assertEqual(os.listdir(os.path.join(self.tmp, "outs")), ["box.png"])
 
+    def test_exported_translator_draws_what_translate_draws(self):
+        import numpy as np
+        import torch
+        from PIL import ImageDraw
+        page = Image.new("L", (96, 96), 255)
+        ImageDraw.Draw(page).ellipse([20, 10, 76, 86], outline=0, width=2)
+        drawing, pair = os.path.join(self.tmp, "oval.png"), os.path.join(self.tmp, "oval-pair.png")
+        page.save(drawing)
+        cli("translate", "--run", self.run_dir, "--in", drawing, "--out", pair, "--pairs")
+        module = os.path.join(self.tmp, "translator.pt")
+        p = cli("export", "--run", self.run_dir, "--out", module)
+        self.assertIn("TorchScript; checked", p.stdout)
+        m = torch.jit.load(module)
+        self.assertEqual((m.input_channels, m.channels, m.resolution), (1, 1, 32))
+        extra = {"ganforge.json": ""}
+        torch.jit.load(module, _extra_files=extra)
+        meta = json.loads(extra["ganforge.json"])
+        self.assertEqual((meta["arch"], meta["input_channels"]), ("pix2pix", 1))
+        self.assertNotIn("z_dim", meta)
+        cells = np.asarray(Image.open(pair).convert("L"), dtype=np.float32)
+        sketch = cells[2:34, 2:34] / 127.5 - 1  # the sketch as translate fed it: exactly -1 or 1
+        self.assertTrue(set(np.unique(sketch)) <= {-1.0, 1.0})
+        with torch.no_grad():
+            out = m(torch.from_numpy(sketch).view(1, 1, 32, 32))[0, 0].numpy()
+        ours = np.clip(np.round((out + 1) * 127.5), 0, 255)
+        # translate's image, 8 bits: the module's output rounds to the same pixel, give or take one level
+        # where a value lies on a rounding boundary.
+        self.assertLessEqual(np.abs(ours - cells[2:34, 36:68]).max(), 1)
+
     def test_what_cannot_work_is_one_line_and_exit_2(self):
         cases = [
             (["train", "configs/edges2fashion-32.toml", "--out", os.path.join(self.tmp, "x"), "--set", "data.pairs=''"],
@@ -138,7 +167,8 @@ class Pix2pix(unittest.TestCase):
             (["train", "configs/edges2fashion-32.toml", "--out", os.path.join(self.tmp, "y"),
               "--set", "data.resolution=28"], "32, 64, 128 or 256"),
             (["sample", "--run", self.run_dir, "--out", os.path.join(self.tmp, "s.png")], "translates images"),
-            (["export", "--run", self.run_dir, "--out", os.path.join(self.tmp, "g.pt")], "cannot be exported yet"),
+            (["export", "--run", self.run_dir, "--format", "state-dict", "--out", os.path.join(self.tmp, "g.pt")],
+             "export it with --format torchscript"),
         ]
         bad = os.path.join(self.tmp, "bad")
         os.makedirs(bad, exist_ok=True)

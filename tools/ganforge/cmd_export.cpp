@@ -50,7 +50,8 @@ void add_export(CLI::App& app) {
   add_generator_options(cmd, a->run, a->checkpoint);
   cmd->add_option("--out", a->out, "file to write, e.g. G.pt")->required();
   cmd->add_option("--format", a->format,
-                  "torchscript (default: forward(z[, y]) -> images in [-1, 1], metadata inside) or state-dict")
+                  "torchscript (default: forward(z[, y]) -> images in [-1, 1], or forward(x) for a pix2pix run; metadata "
+                  "inside) or state-dict")
       ->check(CLI::IsMember({"torchscript", "state-dict"}));
   cmd->callback([a]() {
     require_generator("export", a->run, a->checkpoint);
