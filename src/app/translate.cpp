@@ -28,21 +28,20 @@ bool same_file(const fsys::path& a, const fsys::path& b) {
   return fsys::equivalent(a, b, ec);  // false when either is missing
 }
 
-// One drawing as the model's input: [r, r] strokes 0 on paper 255.
-std::vector<uint8_t> read_drawing(const std::string& path, int64_t r, int64_t max_pixels) {
-  const std::vector<uint8_t> bytes = fs::read_file_bytes(path);
-  if (bytes.empty()) throw UserError(path + ": an empty file");
-  const image::Image header = image::decode(bytes, path, /*header_only=*/true, /*alpha_over_white=*/true);
+}  // namespace
+
+std::vector<uint8_t> drawing_to_sketch(const std::vector<uint8_t>& bytes, const std::string& name, int64_t r,
+                                       int64_t max_pixels) {
+  if (bytes.empty()) throw UserError(name + ": an empty file");
+  const image::Image header = image::decode(bytes, name, /*header_only=*/true, /*alpha_over_white=*/true);
   const int64_t pixels = int64_t{header.width} * header.height;
   if (pixels > max_pixels)
-    throw UserError(path + ": " + std::to_string(header.width) + " x " + std::to_string(header.height) +
+    throw UserError(name + ": " + std::to_string(header.width) + " x " + std::to_string(header.height) +
                     " pixels is larger than translate takes (" + std::to_string(max_pixels) +
                     " pixels); shrink the drawing first");
-  const image::Image im = image::decode(bytes, path, false, true);
-  return data::sketch_input(im.data.data(), im.width, im.height, im.channels, r, path);
+  const image::Image im = image::decode(bytes, name, false, true);
+  return data::sketch_input(im.data.data(), im.width, im.height, im.channels, r, name);
 }
-
-}  // namespace
 
 TranslateResult translate(const TranslateOptions& opts) {
   if (opts.in.empty()) throw UserError("translate: give --in DRAWING.png or --in FOLDER");
@@ -81,7 +80,7 @@ TranslateResult translate(const TranslateOptions& opts) {
   // Read and check every drawing before writing anything.
   std::vector<uint8_t> sketches;
   for (const auto& f : files) {
-    const std::vector<uint8_t> s = read_drawing(f.string(), r, opts.max_pixels);
+    const std::vector<uint8_t> s = drawing_to_sketch(fs::read_file_bytes(f.string()), f.string(), r, opts.max_pixels);
     sketches.insert(sketches.end(), s.begin(), s.end());
   }
   const int64_t n = static_cast<int64_t>(files.size());

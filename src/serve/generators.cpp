@@ -6,6 +6,7 @@
 #include <list>
 #include <mutex>
 
+#include "ganforge/app/translate.h"
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
 #include "ganforge/data/dataset.h"
@@ -93,6 +94,22 @@ class SnapshotCache : public Generators {
   }
 
   nlohmann::json toy(const std::string& checkpoint, int64_t n, int64_t seed, int64_t resolution) override;
+
+  std::vector<uint8_t> translation(const std::string& checkpoint, const std::vector<uint8_t>& drawing) override {
+    auto e = get(checkpoint);
+    std::lock_guard<std::mutex> lock(e->use);
+    if (e->g.model.arch != "pix2pix")
+      throw UserError("this run samples from noise (model.arch = '" + e->g.model.arch +
+                      "'): drawings are translated by image-to-image runs (pix2pix)");
+    if (e->g.model.input_channels != 1)
+      throw UserError("this run translates " + std::to_string(e->g.model.input_channels) +
+                      "-channel inputs, not sketches");
+    const int64_t r = e->g.image_shape[1];
+    std::vector<uint8_t> sketch = drawing_to_sketch(drawing, "the drawing", r);
+    const torch::Tensor input = data::to_signed_unit(torch::from_blob(sketch.data(), {1, 1, r, r}, torch::kUInt8));
+    const torch::Tensor made = run::translate(*e->g.sampler(), input);
+    return png::encode(grid::make(torch::cat({input.expand({1, made.size(1), r, r}), made}), 2));
+  }
 
  private:
   std::shared_ptr<Loaded> get(const std::string& checkpoint) {

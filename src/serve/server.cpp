@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 #include "ganforge/core/error.h"
@@ -98,6 +99,8 @@ bool authorized(const Site& site, const Request& req) {
   if (req.has_param("token") && req.get_param_value("token") == site.opts.token) return true;
   return req.get_header_value("Authorization") == "Bearer " + site.opts.token;
 }
+
+const char* const kTranslatePath = R"(/api/runs/([^/]+)/translate)";
 
 void add_static(httplib::Server& svr) {
   svr.Get("/", [](const Request&, Response& res) {
@@ -243,6 +246,23 @@ std::map<std::string, nlohmann::json> signatures(const RunsFolder& runs) {
   return out;
 }
 
+// The one endpoint that takes a body: a drawing (PNG or JPEG bytes) for an image-to-image run, answered with
+// (sketch | translation) as `ganforge translate --pairs` writes it. Nothing is stored.
+void add_translation(httplib::Server& svr, Site& site) {
+  svr.Post(kTranslatePath, [&site](const Request& req, Response& res) {
+    const std::string dir = site.run_of(req, res);
+    if (dir.empty()) return;
+    const std::string checkpoint = site.checkpoint_of(req, dir);
+    if (req.body.empty()) throw UserError("POST the drawing (a PNG or JPEG file) as the request body");
+    Slot slot(site.sampling, site.opts.limits.max_sampling);
+    if (!slot.ok) return send_error(res, 429, "busy: too many sampling requests at once; try again");
+    const std::vector<uint8_t> png =
+        site.generators.translation(checkpoint, std::vector<uint8_t>(req.body.begin(), req.body.end()));
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(reinterpret_cast<const char*>(png.data()), png.size(), "image/png");
+  });
+}
+
 void add_live(httplib::Server& svr, Site& site) {
   svr.Get("/api/live", [&site](const Request&, Response& res) {
     auto slot = std::make_shared<Slot>(site.live, site.opts.limits.max_live);
@@ -274,7 +294,7 @@ void add_live(httplib::Server& svr, Site& site) {
 void configure(httplib::Server& svr, Site& site) {
   const Limits& lim = site.opts.limits;
   svr.new_task_queue = [n = lim.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
-  svr.set_payload_max_length(static_cast<size_t>(lim.max_request_bytes));
+  svr.set_payload_max_length(static_cast<size_t>(std::max(lim.max_request_bytes, lim.max_drawing_bytes)));
   // SO_REUSEADDR only: cpp-httplib's default, SO_REUSEPORT, lets a second server bind a port in use and
   // share its connections without a word.
   svr.set_socket_options([](int sock) {
@@ -285,8 +305,13 @@ void configure(httplib::Server& svr, Site& site) {
   svr.set_read_timeout(10, 0);
   svr.set_write_timeout(10, 0);
   svr.set_pre_routing_handler([&site](const Request& req, Response& res) {
-    if (req.method != "GET" && req.method != "HEAD") {
-      send_error(res, 405, "read-only: only GET");
+    const bool drawing = req.method == "POST" && std::regex_match(req.path, std::regex(kTranslatePath));
+    if (req.method != "GET" && req.method != "HEAD" && !drawing) {
+      send_error(res, 405, "read-only: only GET (and POST of a drawing to /api/runs/RUN/translate)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!drawing && static_cast<int64_t>(req.body.size()) > site.opts.limits.max_request_bytes) {
+      send_error(res, 413, "request body too large");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (authorized(site, req)) return httplib::Server::HandlerResponse::Unhandled;
@@ -330,6 +355,7 @@ void serve(const ServeOptions& opts, Generators& generators, const std::function
   add_run_files(svr, site);
   add_exports(svr, site);
   add_sampling(svr, site);
+  add_translation(svr, site);
   add_live(svr, site);
   // SIGINT/SIGTERM are taken by a watcher thread (sigtimedwait), not a handler: the server's threads never
   // see them, and stopping happens outside a signal context.

@@ -21,6 +21,9 @@ RUNS = {
                 "train.checkpoint_every=20", "train.eval_every=0"],
     "ring": ["configs/ring8-gan.toml", "train.steps=300", "train.log_every=20", "train.sample_every=100",
              "train.checkpoint_every=100"],
+    # Image-to-image (pix2pix, edges -> Fashion-MNIST at 32 px), narrow networks: what the Translate panel needs.
+    "sketches": ["configs/edges2fashion-32.toml", "model.g_channels=8", "model.d_channels=8", "data.batch_size=8",
+                 "train.steps=4", "train.log_every=2", "train.sample_every=4", "train.checkpoint_every=4"],
 }
 
 

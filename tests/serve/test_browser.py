@@ -1,7 +1,8 @@
 """The dashboard in a real browser: Debian's chromium, headless, driven by chromedriver through selenium,
 against `ganforge serve` while a run trains. Checks that the curves are drawn, that a new step appears
 without a reload, that the slider changes the grid, that the sampling panel returns a grid and that the 2D
-view draws; a screenshot of each view goes to $GANFORGE_ARTIFACTS (default build/test-artifacts/serve)."""
+view draws, and that a drawing made with the mouse on the Translate panel comes back translated; a
+screenshot of each view goes to $GANFORGE_ARTIFACTS (default build/test-artifacts/serve)."""
 import json
 import os
 import subprocess
@@ -32,7 +33,7 @@ class Browser(unittest.TestCase):
     def setUpClass(cls):
         os.makedirs(ARTIFACTS, exist_ok=True)
         cls.root = temp_root()
-        make_runs(cls.root, ["ring", "digits"])
+        make_runs(cls.root, ["ring", "digits", "sketches"])
         # The run that trains while the page is open: small steps logged often, grids every 40 steps.
         config, *sets = RUNS["digits"]
         sets = [s for s in sets if not s.startswith(("train.steps", "train.log_every", "train.sample_every"))]
@@ -148,6 +149,41 @@ class Browser(unittest.TestCase):
         time.sleep(0.5)
         self.assertIsNone(self.js("return window.pwned"))
         self.shot("evaluations")
+
+    def test_7_translate_a_mouse_drawing(self):
+        from selenium.webdriver.common.action_chains import ActionChains
+        self.open_run("sketches", "translate")
+        canvas = self.driver.find_element(By.ID, "translate-canvas")
+        self.assertEqual(self.js(INKED, canvas), 0, "a blank page to start")
+        # A box drawn with the mouse: press, four strokes, release (offsets from the canvas's centre).
+        chain = ActionChains(self.driver).move_to_element_with_offset(canvas, -60, -80).click_and_hold()
+        for dx, dy in [(120, 0), (0, 160), (-120, 0), (0, -160)]:
+            chain = chain.move_by_offset(dx, dy)
+        chain.release().perform()
+        self.assertGreater(self.js(INKED, canvas), 500, "the strokes are on the canvas")
+        self.driver.find_element(By.ID, "translate-go").click()
+        img = self.driver.find_element(By.ID, "translate-image")
+        self.wait(lambda: self.js("return arguments[0].src.startsWith('blob:') && arguments[0].naturalWidth > 0", img),
+                  what="translation shown")
+        self.assertEqual(self.js("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img), [70, 36])
+        self.assertEqual(self.driver.find_element(By.ID, "translate-error").text, "")
+        # The sketch half carries the box: dark pixels where the strokes were shrunk to.
+        dark = self.js("""
+const im = arguments[0], c = document.createElement('canvas');
+c.width = im.naturalWidth; c.height = im.naturalHeight;
+const ctx = c.getContext('2d'); ctx.drawImage(im, 0, 0);
+const d = ctx.getImageData(2, 2, 32, 32).data; let n = 0;
+for (let i = 0; i < d.length; i += 4) if (d[i] < 128) ++n;
+return n;""", img)
+        self.assertGreater(dark, 40)
+        self.shot("translate")
+        # Cleared, the page is blank again and the server says so in one line.
+        self.driver.find_element(By.ID, "translate-clear").click()
+        self.driver.find_element(By.ID, "translate-go").click()
+        self.wait(lambda: "no strokes" in self.driver.find_element(By.ID, "translate-error").text, what="blank refused")
+        # A run that samples noise says what the panel is for.
+        self.open_run("digits", "translate")
+        self.assertIn("image-to-image runs", self.driver.find_element(By.ID, "translate-error").text)
 
     def test_5_report_opens_offline(self):
         out = os.path.join(self.root, "report.html")

@@ -1,6 +1,7 @@
 """HTTP-level tests of `ganforge serve`: every endpoint's JSON shape and status codes, the sampling panel
 against `ganforge sample`, path traversal, the token, the limits, files being written or deleted meanwhile,
 and the live stream. Real runs, a real server process, requests over 127.0.0.1."""
+import io
 import json
 import os
 import shutil
@@ -34,6 +35,72 @@ def served(root, *paths):
         return [get_json(s.base + p) for p in paths]
     finally:
         s.stop()
+
+
+class Translation(unittest.TestCase):
+    """POST /api/runs/RUN/translate: the one endpoint with a body, for image-to-image runs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = temp_root()
+        make_runs(cls.root, ["digits", "sketches"])
+        cls.server = Server(cls.root)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        remove(cls.root)
+
+    def post(self, run, body, query=""):
+        return get(self.server.base + "api/runs/%s/translate?token=%s%s" % (run, self.token(), query), data=body,
+                   method="POST", headers={"Content-Type": "application/octet-stream"})
+
+    def token(self):
+        return self.server.url.split("token=")[1] if "token=" in self.server.url else ""
+
+    def drawing(self, size=(120, 90), colour=None):
+        from PIL import Image, ImageDraw
+        im = Image.new("RGB", size, colour or (255, 255, 255))
+        if colour is None:
+            ImageDraw.Draw(im).rectangle([30, 10, 90, 80], outline=(0, 0, 0), width=3)
+        out = io.BytesIO()
+        im.save(out, "PNG")
+        return out.getvalue()
+
+    def test_a_drawing_comes_back_as_translate_draws_it(self):
+        body = self.drawing()
+        status, headers, png = self.post("sketches", body)
+        self.assertEqual(status, 200, png)
+        self.assertEqual(headers["Content-Type"], "image/png")
+        # The same as `ganforge translate --pairs` on the same file and checkpoint, byte for byte.
+        path = os.path.join(self.root, "d.png")
+        with open(path, "wb") as f:
+            f.write(body)
+        out = os.path.join(self.root, "cli.png")
+        subprocess.run([BIN, "translate", "--run", os.path.join(self.root, "sketches"), "--in", path, "--out", out,
+                        "--pairs"], check=True, cwd=SRC, capture_output=True)
+        with open(out, "rb") as f:
+            self.assertEqual(png, f.read())
+        status, _, again = self.post("sketches", body, "&checkpoint=step-0000004.pt")
+        self.assertEqual((status, again), (200, png))
+
+    def test_bad_drawings_and_runs_are_400s(self):
+        cases = [
+            ("sketches", b"", "POST the drawing"),
+            ("sketches", b"not an image", "not a PNG or JPEG image"),
+            ("sketches", self.drawing(colour=(200, 30, 30)), "a colour image"),
+            ("sketches", self.drawing(colour=(255, 255, 255)), "no strokes"),
+            ("digits", self.drawing(), "drawings are translated by image-to-image runs"),
+        ]
+        for run, body, needle in cases:
+            status, _, reply = self.post(run, body)
+            self.assertEqual(status, 400, (run, needle, reply))
+            self.assertIn(needle, json.loads(reply)["error"])
+        # Other methods and paths stay read-only; a body larger than the drawing limit is refused.
+        self.assertEqual(get(self.server.base + "api/runs/sketches?token=" + self.token(), data=b"x",
+                             method="POST")[0], 405)
+        status, _, _ = self.post("sketches", b"\x89PNG" + b"x" * (9 << 20))
+        self.assertEqual(status, 413)
 
 
 class Http(unittest.TestCase):

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace ganforge {
 
@@ -20,6 +21,12 @@ struct TranslateResult {
   std::string checkpoint;  // the checkpoint used
   int64_t count = 0;       // drawings translated
 };
+
+// One drawing's bytes (PNG or JPEG) as a translator's input at resolution `r`: [r, r] uint8, 0 stroke, 255
+// paper (data/edges.h `sketch_input`). UserError naming `name`: empty, unreadable, larger than `max_pixels`
+// (checked from the header, before decoding), colour, or without strokes.
+std::vector<uint8_t> drawing_to_sketch(const std::vector<uint8_t>& bytes, const std::string& name, int64_t r,
+                                       int64_t max_pixels = int64_t{1} << 24);
 
 // Every drawing is read and checked before anything is written (data/edges.h `sketch_input` says how a
 // drawing becomes the model's input). UserError, one line naming the file: not an image-to-image run, a

@@ -21,7 +21,8 @@ struct Limits {
   int64_t max_resolution = 128;       // decision-surface cells per side
   int64_t max_sampling = 2;           // sampling requests at once; more get 429
   int64_t max_live = 32;              // live (server-sent events) connections at once; more get 503
-  int64_t max_request_bytes = 16384;  // request body; requests are GETs
+  int64_t max_request_bytes = 16384;  // request body of a GET
+  int64_t max_drawing_bytes = 8 << 20;  // a drawing POSTed to an image-to-image run's translate endpoint
   int64_t threads = 64;               // HTTP worker threads
 };
 
@@ -48,6 +49,9 @@ class Generators {
   // 2D runs: real points, `n` generated ones (seed), D's probability that a point is real on a `resolution`^2
   // grid over the plotted extent, and the mode coverage of the generated points.
   virtual nlohmann::json toy(const std::string& checkpoint, int64_t n, int64_t seed, int64_t resolution) = 0;
+  // Image-to-image runs: a drawing's bytes (PNG or JPEG, as `ganforge translate --pairs` reads them) as the
+  // PNG (sketch as the model sees it | translation). UserError for a bad drawing or a run that samples noise.
+  virtual std::vector<uint8_t> translation(const std::string& checkpoint, const std::vector<uint8_t>& drawing) = 0;
 };
 
 // Serves until `stop` becomes true (checked every 200 ms) or SIGINT/SIGTERM. `ready` is called with the

@@ -4,7 +4,7 @@
 
 const TOKEN = new URLSearchParams(location.search).get('token');
 const TRAIN_KEYS = ['loss_d', 'loss_g', 'd_real', 'd_fake', 'd_acc', 'penalty', 'it_per_s'];
-const EVAL_KEYS = ['fid', 'kid', 'precision', 'recall', 'density', 'coverage', 'is', 'label_accuracy'];
+const EVAL_KEYS = ['fid', 'kid', 'precision', 'recall', 'density', 'coverage', 'is', 'label_accuracy', 'l1', 'ssim'];
 const COLORS = ['#1565c0', '#c62828', '#2e7d32', '#6a1b9a', '#ef6c00', '#00838f', '#4e342e', '#ad1457'];
 const EVENT_COLORS = { nonfinite: '#d32f2f', rollback: '#b71c1c', checkpoint_refused: '#d32f2f', warning: '#f57c00',
                        eval: '#43a047', resume: '#1e88e5' };
@@ -400,6 +400,45 @@ function renderConfig() {
   $('status-text').textContent = r.status ? JSON.stringify(r.status, null, 1) : '';
 }
 
+// ---- image-to-image: draw or pick a drawing, POST it, show (sketch | translation) ----
+function renderTranslate() {
+  const r = state.runs[state.focus] || {};
+  fillCheckpoints($('translate-checkpoint'), true);
+  $('translate-error').textContent = r.arch === 'pix2pix' ? '' :
+    'translation is for image-to-image runs (model.arch = pix2pix); this run samples from noise';
+}
+function clearCanvas() {
+  const c = $('translate-canvas'), ctx = c.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, c.width, c.height);
+}
+function wireCanvas() {
+  const c = $('translate-canvas'), ctx = c.getContext('2d');
+  let last = null;
+  const at = (e) => { const b = c.getBoundingClientRect(); return [(e.clientX - b.left) * c.width / b.width, (e.clientY - b.top) * c.height / b.height]; };
+  c.onpointerdown = (e) => { last = at(e); c.setPointerCapture(e.pointerId); };
+  c.onpointermove = (e) => {
+    if (!last) return;
+    const p = at(e);
+    ctx.strokeStyle = '#000'; ctx.lineWidth = 4; ctx.lineCap = 'round';
+    ctx.beginPath(); ctx.moveTo(last[0], last[1]); ctx.lineTo(p[0], p[1]); ctx.stroke();
+    last = p;
+  };
+  c.onpointerup = () => { last = null; };
+  clearCanvas();
+}
+async function translateDrawing() {
+  $('translate-error').textContent = '';
+  const file = $('translate-file').files[0];
+  const body = file || await new Promise((done) => $('translate-canvas').toBlob(done, 'image/png'));
+  const r = await fetch(url(runPath(state.focus) + '/translate', { checkpoint: $('translate-checkpoint').value }),
+                        { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+  if (!r.ok) { $('translate-error').textContent = (await r.json()).error; return; }
+  const img = $('translate-image'), old = img.src;
+  img.src = URL.createObjectURL(await r.blob());
+  if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+}
+
 // ---- tabs and live updates ----
 function showTab(tab) {
   state.tab = tab;
@@ -410,6 +449,7 @@ function showTab(tab) {
   if (tab === 'samples') renderSamples(true);
   if (tab === 'play') renderPlay();
   if (tab === 'toy') renderToy();
+  if (tab === 'translate') renderTranslate();
   if (tab === 'evals') renderEvals();
   if (tab === 'config') renderConfig();
 }
@@ -454,6 +494,9 @@ function wire() {
                                   steps: $('interp-steps').value, mode: $('interp-mode').value }));
   $('toy-checkpoint').onchange = () => { $('toy-follow').checked = false; renderToy(); };
   $('toy-follow').onchange = renderToy;
+  wireCanvas();
+  $('translate-clear').onclick = () => { clearCanvas(); $('translate-file').value = ''; };
+  $('translate-go').onclick = translateDrawing;
 }
 
 wire();
