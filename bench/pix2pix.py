@@ -19,23 +19,15 @@ detector, through the pix2pix run (`ganforge translate --pairs`).
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("GANFORGE_BIN", os.path.join(ROOT, "build", "ganforge"))
+from bench_util import ROOT, cli, read_jsonl
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from gf_files import read_pack  # noqa: E402
-
-
-def cli(*args):
-    p = subprocess.run([BIN, *args], cwd=ROOT, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"{args}: {p.stderr}")
-    return p
 
 
 def checkpoints(run, steps):
@@ -124,16 +116,11 @@ def main():
     a = ap.parse_args()
     # Lines already in OUT.jsonl for the same checkpoint are kept, not measured again (a rerun redoes the table
     # and the grid).
-    done = {}
-    if os.path.exists(a.out + ".jsonl"):
-        with open(a.out + ".jsonl") as f:
-            for l in f:
-                j = json.loads(l)
-                done[j["checkpoint"]] = j
+    done = {j["checkpoint"]: j for j in read_jsonl(a.out + ".jsonl")}
     lines = []
     for run in a.runs:
         for ckpt in checkpoints(run, a.steps):
-            line = done.get(ckpt) or json.loads(cli("eval", "--checkpoint", ckpt, "--json").stdout.strip().splitlines()[-1])
+            line = done.get(ckpt) or json.loads(cli("eval", "--checkpoint", ckpt, "--json").strip().splitlines()[-1])
             line["run"] = os.path.basename(run.rstrip("/"))
             line["model"] = name_of(run)
             lines.append(line)

@@ -12,18 +12,9 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("GANFORGE_BIN", os.path.join(ROOT, "build", "ganforge"))
-
-
-def cli(*args):
-    p = subprocess.run([BIN, *args], cwd=ROOT, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"{args}: {p.stderr}")
-    return p.stdout
+from bench_util import cli, read_jsonl
 
 
 def row(name, lines):
@@ -49,12 +40,7 @@ def main():
     ap.add_argument("--runs", default="runs/remedies")
     ap.add_argument("--out", default="docs/results/remedies")
     a = ap.parse_args()
-    done = {}
-    if os.path.exists(a.out + ".jsonl"):
-        with open(a.out + ".jsonl") as f:
-            for l in f:
-                j = json.loads(l)
-                done[(j["config"], j["seed"])] = j
+    done = {(j["config"], j["seed"]): j for j in read_jsonl(a.out + ".jsonl")}
     for config in a.configs:
         name = os.path.splitext(os.path.basename(config))[0]
         for seed in a.seeds:

@@ -22,19 +22,10 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("GANFORGE_BIN", os.path.join(ROOT, "build", "ganforge"))
-
-
-def cli(*args):
-    p = subprocess.run([BIN, *args], cwd=ROOT, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"{args}: {p.stderr}")
-    return p.stdout
+from bench_util import ROOT, cli, read_jsonl
 
 
 def score(dataset, seed, steps, *packs):
@@ -102,9 +93,7 @@ def main():
     ap.add_argument("--summary-only", action="store_true", help="rewrite OUT.md from OUT.jsonl, run nothing")
     a = ap.parse_args()
     rows = []
-    if os.path.exists(a.out + ".jsonl"):
-        with open(a.out + ".jsonl") as f:
-            rows = [json.loads(l) for l in f if l.strip()]
+    rows = read_jsonl(a.out + ".jsonl")
     tmp = tempfile.mkdtemp(prefix="ganforge-small-data-")
     try:
         # Seed outermost: a run stopped early still has every (dataset, k) cell at the seeds it finished.
