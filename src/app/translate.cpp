@@ -43,6 +43,10 @@ std::vector<uint8_t> drawing_to_sketch(const std::vector<uint8_t>& bytes, const 
   return data::sketch_input(im.data.data(), im.width, im.height, im.channels, r, name);
 }
 
+png::Image pair_picture(const torch::Tensor& sketch, const torch::Tensor& made) {
+  return grid::make(torch::cat({sketch.expand({1, made.size(1), made.size(2), made.size(3)}), made}), 2);
+}
+
 TranslateResult translate(const TranslateOptions& opts) {
   if (opts.in.empty()) throw UserError("translate: give --in DRAWING.png or --in FOLDER");
   if (opts.out.empty()) throw UserError("translate: give --out FILE.png (or a folder for a folder of drawings)");
@@ -94,8 +98,7 @@ TranslateResult translate(const TranslateOptions& opts) {
         folder ? (fsys::path(opts.out) / files[i].filename().replace_extension(".png")).string() : opts.out;
     torch::Tensor cell = made[i].unsqueeze(0);
     if (opts.pairs) {
-      const torch::Tensor sketch = inputs[i].unsqueeze(0).expand({1, cell.size(1), r, r});
-      grid::write_png(path, torch::cat({sketch, cell}), 2);
+      png::write(path, pair_picture(inputs[i].unsqueeze(0), cell));
     } else {
       png::Image im;
       const torch::Tensor u8 = data::to_uint8(cell[0]).permute({1, 2, 0}).contiguous();  // [r, r, C]

@@ -108,7 +108,7 @@ class SnapshotCache : public Generators {
     std::vector<uint8_t> sketch = drawing_to_sketch(drawing, "the drawing", r);
     const torch::Tensor input = data::to_signed_unit(torch::from_blob(sketch.data(), {1, 1, r, r}, torch::kUInt8));
     const torch::Tensor made = run::translate(*e->g.sampler(), input);
-    return png::encode(grid::make(torch::cat({input.expand({1, made.size(1), r, r}), made}), 2));
+    return png::encode(pair_picture(input, made));
   }
 
  private:

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
+#include "ganforge/io/png.h"
+
 namespace ganforge {
 
 struct TranslateOptions {
@@ -27,6 +31,10 @@ struct TranslateResult {
 // (checked from the header, before decoding), colour, or without strokes.
 std::vector<uint8_t> drawing_to_sketch(const std::vector<uint8_t>& bytes, const std::string& name, int64_t r,
                                        int64_t max_pixels = int64_t{1} << 24);
+
+// The picture `translate --pairs` writes (and the dashboard answers): a sketch [1, 1, r, r] beside its
+// translation [1, C, r, r], both in [-1, 1], as one grid row.
+png::Image pair_picture(const torch::Tensor& sketch, const torch::Tensor& made);
 
 // Every drawing is read and checked before anything is written (data/edges.h `sketch_input` says how a
 // drawing becomes the model's input). UserError, one line naming the file: not an image-to-image run, a
