@@ -4,15 +4,19 @@
 samples; Stacked MNIST: modes covered and KL over 26,000 samples), mean and standard deviation per config.
 
 Raw per-seed lines go to OUT.jsonl as they come (a rerun skips the runs already there); OUT.md is the table.
+--jobs N trains N runs side by side, each with cores / N intra-op threads (the small 2D networks use two
+threads poorly: two one-thread runs finish about twice the work of one two-thread run).
 
     /usr/bin/python3 bench/remedies.py --configs configs/ring8-gan.toml configs/ring8-pacgan.toml \
-        --seeds 0 1 2 3 4 [--set train.steps=N ...] [--runs runs/remedies] [--out docs/results/remedies-ring8]
+        --seeds 0 1 2 3 4 [--set train.steps=N ...] [--jobs 2] [--runs runs/remedies] [--out docs/results/remedies-ring8]
 """
 import argparse
 import json
 import os
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from bench_util import cli, read_jsonl
 
@@ -37,33 +41,41 @@ def main():
     ap.add_argument("--configs", nargs="+", required=True)
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--set", action="append", default=[], help="a config override for every run")
+    ap.add_argument("--jobs", type=int, default=1, help="runs trained side by side")
     ap.add_argument("--runs", default="runs/remedies")
     ap.add_argument("--out", default="docs/results/remedies")
     a = ap.parse_args()
     done = {(j["config"], j["seed"]): j for j in read_jsonl(a.out + ".jsonl")}
-    for config in a.configs:
+    threads = max(1, (os.cpu_count() or 1) // a.jobs) if a.jobs > 1 else 0
+    lock = threading.Lock()
+
+    def one(config, seed):
         name = os.path.splitext(os.path.basename(config))[0]
-        for seed in a.seeds:
-            if (name, seed) in done:
-                continue
-            run = os.path.join(a.runs, f"{name}-seed{seed}")
-            sets = []
-            for s in a.set + [f"train.seed={seed}"]:
-                sets += ["--set", s]
-            t0 = time.time()
-            cli("train", config, "--out", run, "--overwrite", "--quiet", *sets)
-            seconds = time.time() - t0
-            e = json.loads(cli("eval", "--run", run, "--json").strip().splitlines()[-1])
-            line = {"config": name, "seed": seed, "step": e["step"], "train_seconds": round(seconds, 1),
-                    "overrides": a.set, **e["generated"]}
-            line.pop("counts", None)
-            line["modes_counts"] = e["generated"].get("counts")
+        run = os.path.join(a.runs, f"{name}-seed{seed}")
+        sets = []
+        for s in a.set + [f"train.seed={seed}"] + ([f"train.threads={threads}"] if threads else []):
+            sets += ["--set", s]
+        t0 = time.time()
+        cli("train", config, "--out", run, "--overwrite", "--quiet", *sets)
+        seconds = time.time() - t0
+        e = json.loads(cli("eval", "--run", run, "--json").strip().splitlines()[-1])
+        line = {"config": name, "seed": seed, "step": e["step"], "train_seconds": round(seconds, 1),
+                "jobs": a.jobs, "overrides": a.set, **e["generated"]}
+        line.pop("counts", None)
+        line["modes_counts"] = e["generated"].get("counts")
+        with lock:
             done[(name, seed)] = line
             with open(a.out + ".jsonl", "a") as f:
                 f.write(json.dumps(line) + "\n")
             print(f"{name} seed {seed}: {line['modes_covered']}/{line['modes']} modes, "
                   f"{100 * line['high_quality']:.1f}% high quality, reverse KL {line['reverse_kl']:.4f} "
                   f"({seconds:.0f} s)", flush=True)
+
+    todo = [(c, s) for c in a.configs for s in a.seeds
+            if (os.path.splitext(os.path.basename(c))[0], s) not in done]
+    with ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        for f in [pool.submit(one, c, s) for c, s in todo]:
+            f.result()  # a failed run stops the table with its error
     md = ["| config | seeds | modes covered (mean +- sd) | seeds with every mode | high quality | reverse KL | "
           "training time per seed |", "|---|---:|---:|---:|---:|---:|---:|"]
     for config in a.configs:
@@ -76,7 +88,9 @@ def main():
               "by at least one such sample; reverse KL of the covered-mode histogram to uniform); standard "
               "deviation over seeds (n - 1). Command: `/usr/bin/python3 bench/remedies.py --configs "
               + " ".join(a.configs) + " --seeds " + " ".join(map(str, a.seeds))
-              + "".join(f" --set {s}" for s in a.set) + f" --out {a.out}`")
+              + "".join(f" --set {s}" for s in a.set) + (f" --jobs {a.jobs}" if a.jobs > 1 else "")
+              + f" --out {a.out}`" + (f"; {a.jobs} runs side by side, {threads} thread(s) each: the training "
+                                      "times are under that load" if a.jobs > 1 else ""))
     with open(a.out + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))

@@ -77,8 +77,15 @@ std::vector<Field> model_fields() {
        1 << 16},
       {KEY(model, g_activation), "generator hidden activation", -INFINITY, INFINITY,
        {"relu", "leaky_relu", "elu", "tanh"}},
-      {KEY(model, d_activation), "discriminator hidden activation", -INFINITY, INFINITY,
-       {"relu", "leaky_relu", "elu", "tanh"}},
+      {KEY(model, d_activation),
+       "discriminator hidden activation (mlp); maxout: each hidden layer a Linear to width x maxout_pieces "
+       "outputs, each unit the largest of its pieces (LinearMaxout, the PacGAN/VEEGAN 2D discriminator)",
+       -INFINITY, INFINITY, {"relu", "leaky_relu", "elu", "tanh", "maxout"}},
+      {KEY(model, maxout_pieces), "d_activation = maxout: pieces per unit (Goodfellow et al. 2013)", 2, 64},
+      {KEY(model, d_minibatch_std),
+       "minibatch standard deviation layer before D's last layer (Karras et al. 2018): group size (4 in the "
+       "paper), the features' mean std over each group joins D's input to that layer; 0: off",
+       0, 1024},
       {KEY(model, leaky_slope), "negative slope of leaky_relu", 0, 1},
       {KEY(model, g_output),
        "G's output activation: tanh (images in [-1, 1]) or linear (2D points)", -INFINITY, INFINITY,
@@ -376,18 +383,47 @@ Config parse_config(const std::string& text, const std::string& origin, Config b
   return base;
 }
 
-Config load_config(const std::string& path) {
+namespace {
+
+// The file's table applied on top of its `base` (a path relative to the file; bases may have bases), without
+// validation: a base may be incomplete on its own. `chain` holds the files above this one, for cycles.
+void apply_file(Config& cfg, const std::string& path, std::vector<std::filesystem::path>& chain) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UserError(path + ": is a directory, not a config file");
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw UserError(path + ": config file not found");
+  if (fs::is_directory(path, ec)) throw UserError(path + ": is a directory, not a config file");
+  if (!fs::is_regular_file(path, ec)) throw UserError(path + ": config file not found");
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   if (!in) throw UserError(path + ": cannot read config file");
-  Config base;
-  base.name = std::filesystem::path(path).stem().string();
-  return parse_config(ss.str(), path, base);
+  const fs::path canonical = fs::weakly_canonical(path, ec);
+  for (const auto& p : chain)
+    if (p == canonical) throw UserError(path + ": config bases form a cycle (this file is its own base)");
+  if (chain.size() >= 16) throw UserError(path + ": config bases nest over 16 deep");
+  toml::table tbl = parse_toml(ss.str(), path);
+  if (const toml::node* b = tbl.get("base")) {
+    const auto name = b->value<std::string>();
+    if (!name || name->empty())
+      throw UserError(where(path, *b) + ": base must be the path of another config file (a string)");
+    const fs::path base_path = fs::path(*name).is_absolute() ? fs::path(*name) : fs::path(path).parent_path() / *name;
+    chain.push_back(canonical);
+    apply_file(cfg, base_path.string(), chain);
+    chain.pop_back();
+    tbl.erase("base");
+  }
+  if (!chain.empty()) tbl.erase("name");  // a base's name does not name the run
+  apply_table(cfg, tbl, "", path);
+}
+
+}  // namespace
+
+Config load_config(const std::string& path) {
+  Config cfg;
+  cfg.name = std::filesystem::path(path).stem().string();  // unless the file has a `name`
+  std::vector<std::filesystem::path> chain;
+  apply_file(cfg, path, chain);
+  validate(cfg);
+  return cfg;
 }
 
 void apply_override(Config& cfg, const std::string& assignment) {
@@ -479,7 +515,15 @@ void validate(const Config& cfg) {
       throw UserError("config: train.eval_best = '" + b + "' needs '" + needs + "' in train.eval_metrics ('" +
                       cfg.train.eval_metrics + "')");
   }
+  if (cfg.model.d_activation == "maxout" && cfg.model.arch != "mlp")
+    throw UserError("config: model.d_activation = 'maxout' is for model.arch = 'mlp' ('" + cfg.model.arch +
+                    "' uses its own activations)");
+  if (cfg.model.d_minibatch_std == 1)
+    throw UserError("config: model.d_minibatch_std = 1 gives groups of one sample, whose deviation is 0: use 2 or "
+                    "more (4 in Karras et al. 2018), or 0 for off");
   if (cfg.model.arch == "pix2pix") {
+    if (cfg.model.d_minibatch_std > 0)
+      throw UserError("config: model.d_minibatch_std is for the mlp and dcgan discriminators, not pix2pix's PatchGAN");
     if (!cfg.model.conditional.empty() || cfg.model.pack > 1)
       throw UserError("config: model.arch = 'pix2pix' is conditioned on its input image: model.conditional and "
                       "model.pack do not apply");

@@ -6,7 +6,7 @@
 //        -> ConvT(c, C, 4, 2, 1) -> tanh                                         (c = model.g_channels)
 //   D: x -> Conv(C, c, 4, 2, 1) -> LeakyReLU
 //        -> [Conv(4, 2, 1) doubling the channels -> (BN) -> LeakyReLU] x (n - 1)
-//        -> Conv(c * 2^(n-1), 1, s0, 1, 0) -> logit                             (c = model.d_channels)
+//        -> (MinibatchStd: one more channel) -> Conv(c * 2^(n-1) (+1), 1, s0, 1, 0) -> logit  (c = model.d_channels)
 // 28x28: G 7 -> 14 -> 28, D 28 -> 14 -> 7 -> 1;  64x64: G 4 -> 8 -> 16 -> 32 -> 64, D the reverse.
 // Convolutions followed by BatchNorm have no bias (the norm's shift replaces it), as in PyTorch's DCGAN example.
 #include <torch/torch.h>
@@ -82,6 +82,10 @@ struct DcganDiscriminatorImpl : SequentialDiscriminatorImpl {
       width *= 2;
       if (cfg.d_batchnorm) seq->push_back(torch::nn::BatchNorm2d(width));
       push_activation(seq, "leaky_relu", cfg.leaky_slope);
+    }
+    if (cfg.d_minibatch_std > 0) {  // one more channel, constant per sample (Karras et al. 2018)
+      seq->push_back(MinibatchStd(cfg.d_minibatch_std));
+      ++width;
     }
     conv(width, 1, geo.s0, 1, 0, true);
     set_net(seq, width * geo.s0 * geo.s0, cfg.pack);

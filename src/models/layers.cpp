@@ -273,6 +273,32 @@ ConvTranspose2dImpl::ConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions
 
 torch::Tensor ConvTranspose2dImpl::forward(const torch::Tensor& x) { return conv_transpose2d(x, weight, bias, stride, padding); }
 
+torch::Tensor MaxoutImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 2 && x.size(1) % pieces_ == 0, "Maxout: expected [N, units * ", pieces_, "], got ",
+              x.sizes());
+  return std::get<0>(x.view({x.size(0), x.size(1) / pieces_, pieces_}).max(2));
+}
+
+torch::Tensor MinibatchStdImpl::forward(const torch::Tensor& x) {
+  const int64_t n = x.size(0);
+  int64_t g = std::min(group_, n);
+  while (n % g != 0) --g;
+  const int64_t m = n / g;
+  std::vector<int64_t> grouped = {g, m};
+  grouped.insert(grouped.end(), x.sizes().begin() + 1, x.sizes().end());
+  const torch::Tensor y = x.reshape(grouped);                                   // [G, M, ...]
+  const torch::Tensor var = (y - y.mean(0, true)).pow(2).mean(0);                // [M, ...]
+  const torch::Tensor s = (var + 1e-8).sqrt().flatten(1).mean(1);                // [M]
+  std::vector<int64_t> shape = {m};
+  std::vector<int64_t> expand = {g, m, 1};
+  for (int64_t d = 2; d < x.dim(); ++d) expand.push_back(x.size(d));
+  shape.resize(expand.size() - 1, 1);                                            // [M, 1, (1, 1)]
+  const torch::Tensor feature = s.view(shape).unsqueeze(0).expand(expand);       // [G, M, 1, (H, W)]
+  std::vector<int64_t> out = {n, 1};
+  for (int64_t d = 2; d < x.dim(); ++d) out.push_back(x.size(d));
+  return torch::cat({x, feature.reshape(out)}, 1);
+}
+
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral) {
   if (spectral)
     seq->push_back(SpectralNorm(layer));

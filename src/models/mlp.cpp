@@ -16,18 +16,38 @@ namespace ganforge::models {
 namespace {
 
 // Hidden layer i (0-based) gets BatchNorm1d when i >= bn_from.
-torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_t out, const std::string& activation,
-                          double slope, double dropout, size_t bn_from, bool spectral) {
+// Activation "maxout": each hidden Linear has width x `pieces` outputs, then a Maxout (batch norm, if any,
+// on the pieces). `minibatch_std` > 0: a MinibatchStd layer of that group size before the last Linear.
+struct MlpSpec {
+  std::string activation;
+  double slope = 0.2;
+  double dropout = 0;
+  size_t bn_from = SIZE_MAX;
+  bool spectral = false;
+  int64_t pieces = 1;
+  int64_t minibatch_std = 0;
+};
+
+torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_t out, const MlpSpec& spec) {
   torch::nn::Sequential seq;
   int64_t width = in;
+  const bool maxout = spec.activation == "maxout";
   for (size_t i = 0; i < hidden.size(); ++i) {
-    push_layer(seq, torch::nn::Linear(width, hidden[i]), spectral);
-    if (i >= bn_from) seq->push_back(torch::nn::BatchNorm1d(hidden[i]));
-    push_activation(seq, activation, slope);
-    if (dropout > 0) seq->push_back(torch::nn::Dropout(dropout));
+    const int64_t units = maxout ? hidden[i] * spec.pieces : hidden[i];
+    push_layer(seq, torch::nn::Linear(width, units), spec.spectral);
+    if (i >= spec.bn_from) seq->push_back(torch::nn::BatchNorm1d(units));
+    if (maxout)
+      seq->push_back(Maxout(spec.pieces));
+    else
+      push_activation(seq, spec.activation, spec.slope);
+    if (spec.dropout > 0) seq->push_back(torch::nn::Dropout(spec.dropout));
     width = hidden[i];
   }
-  push_layer(seq, torch::nn::Linear(width, out), spectral);
+  if (spec.minibatch_std > 0) {
+    seq->push_back(MinibatchStd(spec.minibatch_std));
+    ++width;
+  }
+  push_layer(seq, torch::nn::Linear(width, out), spec.spectral);
   return seq;
 }
 
@@ -36,8 +56,11 @@ constexpr size_t kNoBatchNorm = SIZE_MAX;
 struct MlpGeneratorImpl : GeneratorImpl {
   MlpGeneratorImpl(const ModelConfig& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {
     const int64_t out = std::accumulate(shape_.begin(), shape_.end(), int64_t{1}, std::multiplies<>());
-    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, cfg.g_activation, cfg.leaky_slope, 0.0,
-                                      cfg.g_batchnorm ? 0 : kNoBatchNorm, false));
+    MlpSpec spec;
+    spec.activation = cfg.g_activation;
+    spec.slope = cfg.leaky_slope;
+    spec.bn_from = cfg.g_batchnorm ? 0 : kNoBatchNorm;
+    net_ = register_module("net", mlp(cfg.z_dim, cfg.g_hidden, out, spec));
     init_weights(*net_, cfg.init);
     tanh_ = cfg.g_output == "tanh";
   }
@@ -58,9 +81,15 @@ struct MlpDiscriminatorImpl : SequentialDiscriminatorImpl {
     const int64_t in =
         cfg.pack * std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
     // D's batch normalization starts at its second layer, as in DCGAN (Radford et al. 2016, sec. 3).
-    set_net(mlp(in, cfg.d_hidden, 1, cfg.d_activation, cfg.leaky_slope, cfg.d_dropout,
-                cfg.d_batchnorm ? 1 : kNoBatchNorm, cfg.d_spectral_norm),
-            cfg.d_hidden.back(), cfg.pack);
+    MlpSpec spec;
+    spec.activation = cfg.d_activation;
+    spec.slope = cfg.leaky_slope;
+    spec.dropout = cfg.d_dropout;
+    spec.bn_from = cfg.d_batchnorm ? 1 : kNoBatchNorm;
+    spec.spectral = cfg.d_spectral_norm;
+    spec.pieces = cfg.maxout_pieces;
+    spec.minibatch_std = cfg.d_minibatch_std;
+    set_net(mlp(in, cfg.d_hidden, 1, spec), cfg.d_hidden.back() + (cfg.d_minibatch_std > 0 ? 1 : 0), cfg.pack);
     init_weights(*net_, cfg.init);
   }
   // m consecutive samples side by side make one input.

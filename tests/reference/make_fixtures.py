@@ -17,6 +17,9 @@ Writes tests/reference/fixtures.json (or the path given as argv[1]):
   metrics: FID (scipy.linalg.sqrtm, as pytorch-fid computes it), unbiased polynomial-kernel MMD^2 (KID's
           estimator), precision/recall and density/coverage (k-NN balls), Inception-Score-style score, on
           fixed feature matrices, each computed here with NumPy/SciPy independently of ganforge's code;
+  d_layers: maxout (Linear to units x pieces, the largest of each unit's consecutive pieces, as the PacGAN 2D
+          discriminator's TensorFlow code) and minibatch standard deviation (as StyleGAN2-ADA's
+          MinibatchStdLayer with one channel) on fixed inputs: output and the gradient of sum(output * w);
   torchscript: the output of a small traced feature extractor on a fixed input; the module itself is written
           beside the JSON file (tests/reference/features_tiny.pt).
 Run: /usr/bin/python3 tests/reference/make_fixtures.py
@@ -496,6 +499,37 @@ def ssim_fixtures():
     return {"grey": case(3, 1, 16, 20), "colour": case(2, 3, 12, 12)}
 
 
+def d_layer_fixtures():
+    g = torch.Generator().manual_seed(21)
+    out = {}
+    x = torch.randn(4, 15, generator=g, dtype=torch.float64, requires_grad=True)
+    y = x.view(4, 3, 5).max(2).values
+    w = torch.randn(y.shape, generator=g, dtype=torch.float64)
+    (gx,) = torch.autograd.grad((y * w).sum(), x)
+    out["maxout"] = {"pieces": 5, "x": flat(x), "shape": list(x.shape), "y": flat(y), "w": flat(w), "grad": flat(gx)}
+
+    def mbstd(x, group):
+        n = x.shape[0]
+        rest = list(x.shape[1:])
+        y = x.reshape([group, n // group] + rest)
+        y = y - y.mean(dim=0)
+        y = (y.square().mean(dim=0) + 1e-8).sqrt()
+        y = y.flatten(1).mean(dim=1)  # [n / group]
+        y = y.reshape([-1, 1] + [1] * (len(rest) - 1)).repeat([group, 1] + rest[1:])
+        return torch.cat([x, y], dim=1)
+
+    # group is what ganforge must pick for (n, requested group): the largest divisor of n not over it.
+    for name, shape, requested, group in [("flat", [8, 5], 4, 4), ("image", [6, 2, 3, 3], 4, 3),
+                                          ("small", [3, 4], 4, 3)]:
+        x = torch.randn(shape, generator=g, dtype=torch.float64, requires_grad=True)
+        y = mbstd(x, group)
+        w = torch.randn(y.shape, generator=g, dtype=torch.float64)
+        (gx,) = torch.autograd.grad((y * w).sum(), x)
+        out["mbstd_" + name] = {"group": requested, "x": flat(x), "shape": shape, "y": flat(y),
+                                "y_shape": list(y.shape), "w": flat(w), "grad": flat(gx)}
+    return out
+
+
 class TinyFeatures(nn.Module):
     def __init__(self):
         super().__init__()
@@ -523,6 +557,7 @@ def main():
             "spectral_norm": spectral_norm_fixtures(), "ema": ema_fixtures(),
             "diffaugment": diffaugment_fixtures(), "dcgan_step": dcgan_step_fixtures(),
             "models": model_fixtures(), "metrics": metric_fixtures(), "pix2pix": pix2pix_fixtures(), "ssim": ssim_fixtures(),
+            "d_layers": d_layer_fixtures(),
             "torchscript": torchscript_fixtures(os.path.join(os.path.dirname(path) or ".", "features_tiny.pt"))}
     with open(path, "w") as f:
         json.dump(data, f, indent=1)

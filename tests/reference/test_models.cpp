@@ -372,5 +372,66 @@ TEST(Models, EmaUpdateMatchesPyTorch) {
   EXPECT_LT(max_abs_diff(ema->weight, fx["result"]), 1e-15);
 }
 
+// Maxout and minibatch standard deviation against the same operations written in PyTorch (fixtures.json,
+// d_layers): float64 on both sides, the same operations, so agreement to rounding; the gradient of
+// sum(y * w) shows the backward too (maxout's goes to each unit's largest piece only).
+TEST(Models, MaxoutAndMinibatchStdMatchPyTorch) {
+  const auto fx = test::fixtures()["d_layers"];
+  auto check = [](torch::nn::AnyModule layer, const nlohmann::json& f) {
+    const auto x = from_json(f["x"]).view(f["shape"].get<std::vector<int64_t>>()).requires_grad_(true);
+    const auto y = layer.forward(x);
+    const auto want_shape = f.contains("y_shape") ? f["y_shape"].get<std::vector<int64_t>>() : y.sizes().vec();
+    EXPECT_EQ(y.sizes().vec(), want_shape);
+    EXPECT_LT(max_abs_diff(y, f["y"]), 1e-12);
+    (y * from_json(f["w"]).view_as(y)).sum().backward();
+    EXPECT_LT(max_abs_diff(x.grad(), f["grad"]), 1e-12);
+  };
+  {
+    SCOPED_TRACE("maxout");
+    const auto& f = fx["maxout"];
+    check(torch::nn::AnyModule(models::Maxout(f["pieces"].get<int64_t>())), f);
+    EXPECT_EQ(models::Maxout(5)->forward(torch::zeros({2, 15})).sizes(), (std::vector<int64_t>{2, 3}));
+  }
+  for (const char* name : {"mbstd_flat", "mbstd_image", "mbstd_small"}) {
+    SCOPED_TRACE(name);
+    const auto& f = fx[name];
+    check(torch::nn::AnyModule(models::MinibatchStd(f["group"].get<int64_t>())), f);
+  }
+  // The feature is the same for every member of a group and differs between groups.
+  const auto y = models::MinibatchStd(4)->forward(torch::randn({8, 3}, torch::kFloat64));
+  EXPECT_EQ(y[0][3].item<double>(), y[2][3].item<double>());  // group of n mod 2 = 0
+  EXPECT_NE(y[0][3].item<double>(), y[1][3].item<double>());
+}
+
+// D with maxout is D's MLP with width x pieces Linear outputs; minibatch std adds one input to D's last layer
+// (MLP) or one channel to its last convolution (DCGAN), and the conditional heads see that extra feature.
+TEST(Models, MaxoutAndMinibatchStdDiscriminatorShapes) {
+  ModelConfig cfg;
+  cfg.d_hidden = {200, 200, 200};
+  cfg.d_activation = "maxout";
+  cfg.maxout_pieces = 5;
+  auto d = models::make_discriminator(cfg, {2});
+  EXPECT_EQ(shapes(*d), (std::vector<std::vector<int64_t>>{{1000, 2}, {1000}, {1000, 200}, {1000}, {1000, 200}, {1000},
+                                                           {1, 200}, {1}}));
+  EXPECT_EQ(d->forward(torch::randn({10, 2})).sizes(), (std::vector<int64_t>{10}));
+  cfg.d_minibatch_std = 4;
+  cfg.pack = 2;
+  d = models::make_discriminator(cfg, {2});
+  EXPECT_EQ(shapes(*d).front(), (std::vector<int64_t>{1000, 4}));  // a pack of two 2D points
+  EXPECT_EQ(shapes(*d)[shapes(*d).size() - 2], (std::vector<int64_t>{1, 201}));
+  EXPECT_EQ(d->forward(torch::randn({12, 2})).sizes(), (std::vector<int64_t>{6}));
+  ModelConfig dc;
+  dc.arch = "dcgan";
+  dc.d_channels = 8;
+  dc.d_minibatch_std = 4;
+  d = models::make_discriminator(dc, {1, 28, 28});
+  EXPECT_EQ(shapes(*d).back(), (std::vector<int64_t>{1}));
+  EXPECT_EQ(shapes(*d)[shapes(*d).size() - 2], (std::vector<int64_t>{1, 17, 7, 7}));  // 16 channels + 1
+  EXPECT_EQ(d->forward(torch::randn({6, 1, 28, 28})).sizes(), (std::vector<int64_t>{6}));
+  dc.conditional = "projection";
+  d = models::make_discriminator(dc, {1, 28, 28});
+  EXPECT_EQ(d->judge(torch::randn({4, 1, 28, 28}), torch::arange(4)).logits.sizes(), (std::vector<int64_t>{4}));
+}
+
 }  // namespace
 }  // namespace ganforge

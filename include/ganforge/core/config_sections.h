@@ -33,6 +33,8 @@ struct ModelConfig {
   double leaky_slope = 0.2;
   bool g_batchnorm = false;  // BatchNorm1d after each G hidden Linear (Ioffe & Szegedy 2015)
   double d_dropout = 0.0;  // dropout after each D hidden activation (Goodfellow et al. 2014 used it)
+  int64_t maxout_pieces = 5;   // d_activation = "maxout": pieces per unit (Goodfellow et al. 2013)
+  int64_t d_minibatch_std = 0;  // minibatch standard deviation before D's last layer, group size (Karras et al. 2018; 0: off)
   std::string g_output = "tanh";  // tanh | linear: G's output activation
   int64_t pack = 1;          // PacGAN: samples D judges jointly (Lin et al. 2018)
   std::string conditional;  // "" | concat | projection | acgan: G and D see class labels (models.h)

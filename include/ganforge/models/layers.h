@@ -90,6 +90,39 @@ class LinearImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Linear);
 
+// Maxout (Goodfellow et al. 2013, "Maxout Networks"): x [N, units * pieces] -> [N, units], unit j the largest
+// of its `pieces` consecutive inputs (pieces * j .. pieces * j + pieces - 1). After a Linear of units * pieces
+// outputs it makes the "LinearMaxout" layer of the PacGAN and VEEGAN 2D discriminators (5 pieces).
+class MaxoutImpl : public torch::nn::Module {
+ public:
+  explicit MaxoutImpl(int64_t pieces) : pieces_(pieces) {}
+  torch::Tensor forward(const torch::Tensor& x);
+  void pretty_print(std::ostream& stream) const override { stream << "ganforge::models::Maxout(pieces=" << pieces_ << ")"; }
+
+ private:
+  int64_t pieces_;
+};
+TORCH_MODULE(Maxout);
+
+// Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs", sec. 3), a D layer that
+// lets D see a batch's variety: the batch of N is split into groups of G (G = the largest divisor of N not
+// over `group`; sample n joins group n mod (N / G), as StyleGAN's code); per group, the standard deviation
+// over its G samples of every feature (sqrt(var + 1e-8), var with 1/G), averaged over the features, is one
+// number, appended to each of the group's samples as one more feature ([N, F] -> [N, F + 1]) or one more
+// constant channel ([N, C, H, W] -> [N, C + 1, H, W]).
+class MinibatchStdImpl : public torch::nn::Module {
+ public:
+  explicit MinibatchStdImpl(int64_t group) : group_(group) {}
+  torch::Tensor forward(const torch::Tensor& x);
+  void pretty_print(std::ostream& stream) const override {
+    stream << "ganforge::models::MinibatchStd(group=" << group_ << ")";
+  }
+
+ private:
+  int64_t group_;
+};
+TORCH_MODULE(MinibatchStd);
+
 // Append `layer` to `seq`, wrapped in SpectralNorm when `spectral` is set.
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral);
 void push_layer(torch::nn::Sequential& seq, torch::nn::Linear layer, bool spectral);

@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <fstream>
 
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
@@ -107,7 +108,7 @@ TEST(Config, ResolvedTomlRoundTrips) {
 
 TEST(Config, EveryShippedConfigLoads) {
   int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/configs")) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(test::source_dir() + "/configs")) {
     if (e.path().extension() != ".toml") continue;
     SCOPED_TRACE(e.path().string());
     const Config cfg = load_config(e.path().string());
@@ -134,6 +135,78 @@ TEST(Config, SeedPresetsMatchTheRecipes) {
     EXPECT_DOUBLE_EQ(c->optim.lr_g, 2e-4);
     EXPECT_DOUBLE_EQ(c->optim.beta1, 0.9);
   }
+}
+
+void write(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+std::string load_error(const std::string& path) {
+  try {
+    load_config(path);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// `base = "FILE"`: the file's keys on top of FILE's (relative to the file), bases of bases, the run named by
+// the file; a cycle, a missing base and a non-string base are one-line errors naming the file.
+TEST(Config, BaseFilesLayerUnderTheFile) {
+  test::TempDir dir;
+  write(dir / "a.toml", "name = \"from-a\"\n[model]\nz_dim = 7\ng_hidden = [3, 4]\n[train]\nsteps = 10\nseed = 5\n");
+  write(dir / "b.toml", "base = \"a.toml\"\n[model]\nz_dim = 9\n[optim]\nlr_g = 1e-3\n");
+  write(dir / "sub/c.toml", "base = \"../b.toml\"\n[train]\nseed = 6\n");
+  const Config c = load_config(dir / "sub/c.toml");
+  EXPECT_EQ(c.name, "c");  // not a's name
+  EXPECT_EQ(c.model.z_dim, 9);                                      // b over a
+  EXPECT_EQ(c.model.g_hidden, (std::vector<int64_t>{3, 4}));       // a's, untouched
+  EXPECT_DOUBLE_EQ(c.optim.lr_g, 1e-3);                             // b's
+  EXPECT_EQ(c.train.seed, 6);                                       // c over a
+  EXPECT_EQ(c.train.steps, 10);
+  EXPECT_EQ(load_config(dir / "a.toml").name, "from-a");
+  // The resolved config has no base: a run's config.toml stands alone.
+  EXPECT_EQ(to_toml(c).find("base"), std::string::npos);
+  EXPECT_EQ(to_toml(parse_config(to_toml(c), "resolved")), to_toml(c));
+
+  write(dir / "x.toml", "base = \"y.toml\"\n");
+  write(dir / "y.toml", "base = \"x.toml\"\n");
+  EXPECT_NE(load_error(dir / "x.toml").find("form a cycle"), std::string::npos) << load_error(dir / "x.toml");
+  write(dir / "self.toml", "base = \"self.toml\"\n");
+  EXPECT_NE(load_error(dir / "self.toml").find("form a cycle"), std::string::npos);
+  write(dir / "m.toml", "base = \"missing.toml\"\n[train]\nsteps = 1\n");
+  EXPECT_NE(load_error(dir / "m.toml").find("missing.toml: config file not found"), std::string::npos)
+      << load_error(dir / "m.toml");
+  write(dir / "n.toml", "base = 3\n");
+  EXPECT_NE(load_error(dir / "n.toml").find("base must be the path of another config file"), std::string::npos)
+      << load_error(dir / "n.toml");
+  // A base's unknown key is named with the base's file.
+  write(dir / "bad.toml", "[train]\nstesp = 1\n");
+  write(dir / "d.toml", "base = \"bad.toml\"\n");
+  EXPECT_NE(load_error(dir / "d.toml").find("bad.toml"), std::string::npos) << load_error(dir / "d.toml");
+  // The combination is validated, not each file: a base may lack the budget its child sets.
+  write(dir / "nobudget.toml", "[model]\nz_dim = 4\n");
+  write(dir / "e.toml", "base = \"nobudget.toml\"\n[train]\nsteps = 3\n");
+  EXPECT_EQ(load_config(dir / "e.toml").model.z_dim, 4);
+  // Only files have bases: text parsed on its own refuses the key.
+  EXPECT_NE(config_error("base = \"a.toml\"\n[train]\nsteps = 1\n").find("unknown key 'base'"), std::string::npos);
+}
+
+TEST(Config, MaxoutAndMinibatchStdAreCheckedAgainstTheArchitecture) {
+  EXPECT_EQ(config_error("[train]\nsteps = 1\n[data]\ndataset = \"ring8\"\n[model]\nd_activation = \"maxout\"\n"), "");
+  EXPECT_EQ(config_error("[train]\nsteps = 1\n[model]\nd_activation = \"maxout\"\nmaxout_pieces = 3\n"), "");
+  EXPECT_NE(config_error("[train]\nsteps = 1\n[model]\narch = \"dcgan\"\nd_activation = \"maxout\"\n")
+                .find("'maxout' is for model.arch = 'mlp'"),
+            std::string::npos);
+  EXPECT_NE(config_error("[train]\nsteps = 1\n[model]\nmaxout_pieces = 1\n").find("model.maxout_pieces = 1 is out of range"),
+            std::string::npos);
+  EXPECT_NE(config_error("[train]\nsteps = 1\n[model]\nd_minibatch_std = 1\n").find("groups of one sample"),
+            std::string::npos);
+  EXPECT_EQ(config_error("[train]\nsteps = 1\n[model]\narch = \"dcgan\"\nd_minibatch_std = 4\n"), "");
+  // g_activation stays without maxout (G's layers are not built for it).
+  EXPECT_NE(config_error("[train]\nsteps = 1\n[model]\ng_activation = \"maxout\"\n").find("choose one of"),
+            std::string::npos);
 }
 
 TEST(Config, MissingFileIsAUserError) {
