@@ -36,6 +36,25 @@ def row(name, lines):
             f"{hq:.1f} +- {hq_sd:.1f}% | {kl:.3f} +- {kl_sd:.3f} | {secs:.0f} s |")
 
 
+def figure(a, path, tile=160, label=150):
+    """Rows of configs, columns of seeds: the last samples picture of each run (the scatter plot for 2D data)."""
+    from PIL import Image, ImageDraw
+    names = [os.path.splitext(os.path.basename(c))[0] for c in a.configs]
+    out = Image.new("RGB", (label + tile * len(a.seeds), 20 + tile * len(names)), "white")
+    draw = ImageDraw.Draw(out)
+    for j, seed in enumerate(a.seeds):
+        draw.text((label + j * tile + tile // 2 - 20, 4), f"seed {seed}", fill="black")
+    for i, name in enumerate(names):
+        draw.text((4, 20 + i * tile + tile // 2 - 6), name, fill="black")
+        for j, seed in enumerate(a.seeds):
+            samples = os.path.join(a.runs, f"{name}-seed{seed}", "samples")
+            pngs = sorted(p for p in os.listdir(samples) if p.endswith(".png")) if os.path.isdir(samples) else []
+            if pngs:
+                im = Image.open(os.path.join(samples, pngs[-1])).convert("RGB").resize((tile, tile), Image.LANCZOS)
+                out.paste(im, (label + j * tile, 20 + i * tile))
+    out.save(path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--configs", nargs="+", required=True)
@@ -43,6 +62,10 @@ def main():
     ap.add_argument("--set", action="append", default=[], help="a config override for every run")
     ap.add_argument("--jobs", type=int, default=1, help="runs trained side by side")
     ap.add_argument("--runs", default="runs/remedies")
+    ap.add_argument("--table-only", action="store_true",
+                    help="train nothing: write the table (and figure) from the runs already in OUT.jsonl")
+    ap.add_argument("--figure", action="store_true",
+                    help="also OUT.png: each run's last samples picture, a row per config, a column per seed")
     ap.add_argument("--out", default="docs/results/remedies")
     a = ap.parse_args()
     done = {(j["config"], j["seed"]): j for j in read_jsonl(a.out + ".jsonl")}
@@ -72,7 +95,7 @@ def main():
                   f"({seconds:.0f} s)", flush=True)
 
     todo = [(c, s) for c in a.configs for s in a.seeds
-            if (os.path.splitext(os.path.basename(c))[0], s) not in done]
+            if (os.path.splitext(os.path.basename(c))[0], s) not in done and not a.table_only]
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
         for f in [pool.submit(one, c, s) for c, s in todo]:
             f.result()  # a failed run stops the table with its error
@@ -93,6 +116,8 @@ def main():
                                       "times are under that load" if a.jobs > 1 else ""))
     with open(a.out + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
+    if a.figure:
+        figure(a, a.out + ".png")
     print("\n".join(md))
 
 
