@@ -21,6 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from bench_util import cli, read_jsonl
 
 
+def stem(config):
+    """A config's name: its file name without .toml (the run folders and table rows use it)."""
+    return os.path.splitext(os.path.basename(config))[0]
+
+
 def row(name, lines):
     def stat(key, scale=1.0):
         v = [scale * l[key] for l in lines]
@@ -39,7 +44,7 @@ def row(name, lines):
 def figure(a, path, tile=160, label=150):
     """Rows of configs, columns of seeds: the last samples picture of each run (the scatter plot for 2D data)."""
     from PIL import Image, ImageDraw
-    names = [os.path.splitext(os.path.basename(c))[0] for c in a.configs]
+    names = [stem(c) for c in a.configs]
     out = Image.new("RGB", (label + tile * len(a.seeds), 20 + tile * len(names)), "white")
     draw = ImageDraw.Draw(out)
     for j, seed in enumerate(a.seeds):
@@ -73,7 +78,7 @@ def main():
     lock = threading.Lock()
 
     def one(config, seed):
-        name = os.path.splitext(os.path.basename(config))[0]
+        name = stem(config)
         run = os.path.join(a.runs, f"{name}-seed{seed}")
         sets = []
         for s in a.set + [f"train.seed={seed}"] + ([f"train.threads={threads}"] if threads else []):
@@ -95,14 +100,14 @@ def main():
                   f"({seconds:.0f} s)", flush=True)
 
     todo = [(c, s) for c in a.configs for s in a.seeds
-            if (os.path.splitext(os.path.basename(c))[0], s) not in done and not a.table_only]
+            if (stem(c), s) not in done and not a.table_only]
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
         for f in [pool.submit(one, c, s) for c, s in todo]:
             f.result()  # a failed run stops the table with its error
     md = ["| config | seeds | modes covered (mean +- sd) | seeds with every mode | high quality | reverse KL | "
           "training time per seed |", "|---|---:|---:|---:|---:|---:|---:|"]
     for config in a.configs:
-        name = os.path.splitext(os.path.basename(config))[0]
+        name = stem(config)
         lines = [done[(name, s)] for s in a.seeds if (name, s) in done]
         if lines:
             md.append(row(name, lines))

@@ -289,14 +289,12 @@ torch::Tensor MinibatchStdImpl::forward(const torch::Tensor& x) {
   const torch::Tensor y = x.reshape(grouped);                                   // [G, M, ...]
   const torch::Tensor var = (y - y.mean(0, true)).pow(2).mean(0);                // [M, ...]
   const torch::Tensor s = (var + 1e-8).sqrt().flatten(1).mean(1);                // [M]
-  std::vector<int64_t> shape = {m};
-  std::vector<int64_t> expand = {g, m, 1};
-  for (int64_t d = 2; d < x.dim(); ++d) expand.push_back(x.size(d));
-  shape.resize(expand.size() - 1, 1);                                            // [M, 1, (1, 1)]
-  const torch::Tensor feature = s.view(shape).unsqueeze(0).expand(expand);       // [G, M, 1, (H, W)]
-  std::vector<int64_t> out = {n, 1};
-  for (int64_t d = 2; d < x.dim(); ++d) out.push_back(x.size(d));
-  return torch::cat({x, feature.reshape(out)}, 1);
+  std::vector<int64_t> one(x.dim(), 1);
+  one[0] = n;                                                                    // [N, 1, (1, 1)]
+  std::vector<int64_t> plane = x.sizes().vec();
+  plane[1] = 1;                                                                  // [N, 1, (H, W)]
+  // Sample n = i * M + j is in group j: s repeated G times puts s[j] at n.
+  return torch::cat({x, s.repeat({g}).view(one).expand(plane)}, 1);
 }
 
 void push_layer(torch::nn::Sequential& seq, torch::nn::Conv2d layer, bool spectral) {

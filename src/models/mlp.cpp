@@ -15,6 +15,8 @@
 namespace ganforge::models {
 namespace {
 
+constexpr size_t kNoBatchNorm = SIZE_MAX;
+
 // Hidden layer i (0-based) gets BatchNorm1d when i >= bn_from.
 // Activation "maxout": each hidden Linear has width x `pieces` outputs, then a Maxout (batch norm, if any,
 // on the pieces). `minibatch_std` > 0: a MinibatchStd layer of that group size before the last Linear.
@@ -22,7 +24,7 @@ struct MlpSpec {
   std::string activation;
   double slope = 0.2;
   double dropout = 0;
-  size_t bn_from = SIZE_MAX;
+  size_t bn_from = kNoBatchNorm;
   bool spectral = false;
   int64_t pieces = 1;
   int64_t minibatch_std = 0;
@@ -50,8 +52,6 @@ torch::nn::Sequential mlp(int64_t in, const std::vector<int64_t>& hidden, int64_
   push_layer(seq, torch::nn::Linear(width, out), spec.spectral);
   return seq;
 }
-
-constexpr size_t kNoBatchNorm = SIZE_MAX;
 
 struct MlpGeneratorImpl : GeneratorImpl {
   MlpGeneratorImpl(const ModelConfig& cfg, std::vector<int64_t> shape) : shape_(std::move(shape)) {

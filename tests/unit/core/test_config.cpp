@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <fstream>
 
 #include "ganforge/core/config.h"
 #include "ganforge/core/error.h"
@@ -137,11 +136,6 @@ TEST(Config, SeedPresetsMatchTheRecipes) {
   }
 }
 
-void write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path) << text;
-}
-
 std::string load_error(const std::string& path) {
   try {
     load_config(path);
@@ -155,9 +149,10 @@ std::string load_error(const std::string& path) {
 // the file; a cycle, a missing base and a non-string base are one-line errors naming the file.
 TEST(Config, BaseFilesLayerUnderTheFile) {
   test::TempDir dir;
-  write(dir / "a.toml", "name = \"from-a\"\n[model]\nz_dim = 7\ng_hidden = [3, 4]\n[train]\nsteps = 10\nseed = 5\n");
-  write(dir / "b.toml", "base = \"a.toml\"\n[model]\nz_dim = 9\n[optim]\nlr_g = 1e-3\n");
-  write(dir / "sub/c.toml", "base = \"../b.toml\"\n[train]\nseed = 6\n");
+  std::filesystem::create_directories(dir.path / "sub");
+  test::write_bytes(dir / "a.toml", "name = \"from-a\"\n[model]\nz_dim = 7\ng_hidden = [3, 4]\n[train]\nsteps = 10\nseed = 5\n");
+  test::write_bytes(dir / "b.toml", "base = \"a.toml\"\n[model]\nz_dim = 9\n[optim]\nlr_g = 1e-3\n");
+  test::write_bytes(dir / "sub/c.toml", "base = \"../b.toml\"\n[train]\nseed = 6\n");
   const Config c = load_config(dir / "sub/c.toml");
   EXPECT_EQ(c.name, "c");  // not a's name
   EXPECT_EQ(c.model.z_dim, 9);                                      // b over a
@@ -170,24 +165,24 @@ TEST(Config, BaseFilesLayerUnderTheFile) {
   EXPECT_EQ(to_toml(c).find("base"), std::string::npos);
   EXPECT_EQ(to_toml(parse_config(to_toml(c), "resolved")), to_toml(c));
 
-  write(dir / "x.toml", "base = \"y.toml\"\n");
-  write(dir / "y.toml", "base = \"x.toml\"\n");
+  test::write_bytes(dir / "x.toml", "base = \"y.toml\"\n");
+  test::write_bytes(dir / "y.toml", "base = \"x.toml\"\n");
   EXPECT_NE(load_error(dir / "x.toml").find("form a cycle"), std::string::npos) << load_error(dir / "x.toml");
-  write(dir / "self.toml", "base = \"self.toml\"\n");
+  test::write_bytes(dir / "self.toml", "base = \"self.toml\"\n");
   EXPECT_NE(load_error(dir / "self.toml").find("form a cycle"), std::string::npos);
-  write(dir / "m.toml", "base = \"missing.toml\"\n[train]\nsteps = 1\n");
+  test::write_bytes(dir / "m.toml", "base = \"missing.toml\"\n[train]\nsteps = 1\n");
   EXPECT_NE(load_error(dir / "m.toml").find("missing.toml: config file not found"), std::string::npos)
       << load_error(dir / "m.toml");
-  write(dir / "n.toml", "base = 3\n");
+  test::write_bytes(dir / "n.toml", "base = 3\n");
   EXPECT_NE(load_error(dir / "n.toml").find("base must be the path of another config file"), std::string::npos)
       << load_error(dir / "n.toml");
   // A base's unknown key is named with the base's file.
-  write(dir / "bad.toml", "[train]\nstesp = 1\n");
-  write(dir / "d.toml", "base = \"bad.toml\"\n");
+  test::write_bytes(dir / "bad.toml", "[train]\nstesp = 1\n");
+  test::write_bytes(dir / "d.toml", "base = \"bad.toml\"\n");
   EXPECT_NE(load_error(dir / "d.toml").find("bad.toml"), std::string::npos) << load_error(dir / "d.toml");
   // The combination is validated, not each file: a base may lack the budget its child sets.
-  write(dir / "nobudget.toml", "[model]\nz_dim = 4\n");
-  write(dir / "e.toml", "base = \"nobudget.toml\"\n[train]\nsteps = 3\n");
+  test::write_bytes(dir / "nobudget.toml", "[model]\nz_dim = 4\n");
+  test::write_bytes(dir / "e.toml", "base = \"nobudget.toml\"\n[train]\nsteps = 3\n");
   EXPECT_EQ(load_config(dir / "e.toml").model.z_dim, 4);
   // Only files have bases: text parsed on its own refuses the key.
   EXPECT_NE(config_error("base = \"a.toml\"\n[train]\nsteps = 1\n").find("unknown key 'base'"), std::string::npos);
