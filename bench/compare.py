@@ -1,15 +1,26 @@
 #!/usr/bin/python3
 """ganforge against eager PyTorch, side by side in one run: the table of BENCHMARKS.md.
 
-For each case it starts one worker per side, `ganforge bench --case C --serve` and `bench/reference.py --case C
---serve` in three configurations (PyTorch as installed; glibc malloc told to keep freed memory, with 2 and with
-1 intra-op threads), warms each up, then runs ROUNDS rounds in which every worker in turn (the order rotating)
-runs enough iterations for about ROUND_SECONDS. Per side: min and median ms per iteration over the rounds,
-samples/s, GFLOP/s (the reference's per-layer FLOP count, the same networks), the share of the sgemm peak
-measured in the same run, peak RSS; and ganforge's speed-up over PyTorch's best configuration.
+For each case it starts worker processes, `ganforge bench --case C --serve` and `bench/reference.py --case C
+--serve`, warms each up, then runs ROUNDS rounds in which every worker in turn (the order rotating) runs
+enough iterations for about ROUND_SECONDS. The workers:
 
-  /usr/bin/python3 bench/compare.py                       # every case; about 10 minutes
-  /usr/bin/python3 bench/compare.py --case mlp --case dcgan64 --rounds 5 --json out.json
+- ganforge with the environment as it is, and ganforge with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset;
+- PyTorch as installed (the environment as it is, PyTorch's default threads, glibc's malloc), and with
+  malloc keeping freed memory and 2 threads (the environment as it is);
+- the fair baseline, with the two OpenBLAS variables unset in that worker's environment alone (the
+  environment's Haswell setting halves OpenBLAS's matrix products on this CPU) and malloc keeping freed
+  memory, with 2 and with 1 threads; for the training cases also the careful step (reference.py --careful:
+  no graph for G in the D step, D frozen in the G step), 2 and 1 threads.
+
+Each worker reports the OpenBLAS kernel set it runs (openblas_get_corename), so the table shows that the
+variables took effect. Per worker: min and median ms per iteration over the rounds, samples/s, GFLOP/s (the
+reference's per-layer FLOP count, the same networks), the share of the sgemm peak (the fastest sgemm worker of
+the same run), peak RSS; and each ganforge worker's speed-up over the best PyTorch worker (lowest median).
+
+  /usr/bin/python3 bench/compare.py --json bench/results/compare.json > bench/results/compare.md   # ~15 min
+  /usr/bin/python3 bench/compare.py --case mlp --case dcgan64 --rounds 5
+  /usr/bin/python3 bench/compare.py --table-from bench/results/compare.json   # the table again
 """
 import argparse
 import json
@@ -17,6 +28,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CASES = ["sgemm", "sgemm-blas", "mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
@@ -52,15 +64,28 @@ class Worker:
         self.proc.wait()
 
 
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+TRAINING = ("mlp", "dcgan64", "dcgan128", "wgangp")
+
+
 def workers_for(case, ganforge):
+    """(label, argv, env) of every worker of `case`; the first two are ganforge's."""
     base = {k: v for k, v in os.environ.items() if k not in KEEP_MEMORY}
+    unset = {k: v for k, v in base.items() if k not in BLAS_VARS}
     ref = ["/usr/bin/python3", os.path.join(ROOT, "bench", "reference.py"), "--case", case, "--serve"]
-    return [
-        Worker("ganforge", [ganforge, "bench", "--case", case, "--serve"], base),
-        Worker("pytorch default", ref, base),
-        Worker("pytorch keep-memory 2t", ref + ["--threads", "2"], {**base, **KEEP_MEMORY}),
-        Worker("pytorch keep-memory 1t", ref + ["--threads", "1"], {**base, **KEEP_MEMORY}),
+    gf = [ganforge, "bench", "--case", case, "--serve"]
+    specs = [
+        ("ganforge", gf, base),
+        ("ganforge, BLAS vars unset", gf, unset),
+        ("pytorch default", ref, base),
+        ("pytorch keep-memory 2t", ref + ["--threads", "2"], {**base, **KEEP_MEMORY}),
+        ("pytorch fair 2t", ref + ["--threads", "2"], {**unset, **KEEP_MEMORY}),
+        ("pytorch fair 1t", ref + ["--threads", "1"], {**unset, **KEEP_MEMORY}),
     ]
+    if case in TRAINING:
+        specs += [("pytorch fair careful 2t", ref + ["--threads", "2", "--careful"], {**unset, **KEEP_MEMORY}),
+                  ("pytorch fair careful 1t", ref + ["--threads", "1", "--careful"], {**unset, **KEEP_MEMORY})]
+    return [Worker(label, argv, env) for label, argv, env in specs]
 
 
 def run_rounds(ws, rounds, round_seconds):
@@ -81,32 +106,42 @@ def run_rounds(ws, rounds, round_seconds):
 def measure(case, ganforge, rounds, round_seconds):
     ws = workers_for(case, ganforge)
     run_rounds(ws, rounds, round_seconds)
-    flops = ws[1].hello["flops_per_iter"]
+    flops = ws[2].hello["flops_per_iter"]
     rows = []
     for w in ws:
         med = statistics.median(w.per_iter)
-        rows.append({"side": w.label, "threads": w.hello["threads"], "min_ms": min(w.per_iter), "median_ms": med,
+        rows.append({"side": w.label, "blas_core": w.hello.get("blas_core", ""), "threads": w.hello["threads"],
+                     "min_ms": min(w.per_iter), "median_ms": med,
                      "samples_per_s": 1000 * w.hello["samples_per_iter"] / med, "gflops": flops / med / 1e6,
-                     "peak_rss_mib": w.rss})
+                     "peak_rss_mib": w.rss, "per_iter_ms": w.per_iter})
     return {"case": case, "what": ws[0].hello["what"], "flops_per_iter": flops, "rows": rows}
 
 
+def is_ganforge(row):
+    return row["side"].startswith("ganforge")
+
+
 def report(results, out):
-    peak = next((r["rows"][0]["gflops"] for r in results if r["case"] == "sgemm"), None)
-    print("| case | side | threads | min ms | median ms | samples/s | GFLOP/s | % of sgemm peak | peak RSS MiB | "
-          "ganforge speed-up |", file=out)
-    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
+    """The markdown table: every worker of every case, each ganforge worker's speed-up over the best PyTorch
+    worker, each PyTorch worker's time over ganforge's (variables unset)."""
+    sgemm = next((r for r in results if r["case"] == "sgemm"), None)
+    peak = max(r["gflops"] for r in sgemm["rows"]) if sgemm else None
+    print("| case | side | OpenBLAS core | threads | min ms | median ms | samples/s | GFLOP/s | % of sgemm peak | "
+          "peak RSS MiB | ganforge speed-up |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|---|", file=out)
     for res in results:
         rows = res["rows"]
-        best = min(rows[1:], key=lambda r: r["median_ms"])
-        for r in rows:
+        best = min((r for r in rows if not is_ganforge(r)), key=lambda r: r["median_ms"])
+        fair_gf = next(r for r in rows if r["side"] == "ganforge, BLAS vars unset")
+        for i, r in enumerate(rows):
             share = f"{100 * r['gflops'] / peak:.0f}%" if peak else "-"
-            if r is rows[0]:
+            if is_ganforge(r):
                 speed = f"**{best['median_ms'] / r['median_ms']:.2f}x** vs best"
             else:
-                speed = f"{r['median_ms'] / rows[0]['median_ms']:.2f}x" + (" (best)" if r is best else "")
-            print(f"| {res['case'] if r is rows[0] else ''} | {r['side']} | {r['threads']} | {r['min_ms']:.3f} | "
-                  f"{r['median_ms']:.3f} | {'-' if res['case'].startswith('sgemm') else format(r['samples_per_s'], ',.0f')} | {r['gflops']:.1f} | {share} | "
+                speed = f"{r['median_ms'] / fair_gf['median_ms']:.2f}x" + (" (best)" if r is best else "")
+            rate = "-" if res["case"].startswith("sgemm") else format(r["samples_per_s"], ",.0f")
+            print(f"| {res['case'] if i == 0 else ''} | {r['side']} | {r['blas_core'] or '-'} | {r['threads']} | "
+                  f"{r['min_ms']:.3f} | {r['median_ms']:.3f} | {rate} | {r['gflops']:.1f} | {share} | "
                   f"{r['peak_rss_mib']:.0f} | {speed} |", file=out)
     out.flush()
 
@@ -114,11 +149,16 @@ def report(results, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", choices=CASES, help="repeatable; default: all")
-    ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--round-seconds", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--round-seconds", type=float, default=0.7)
     ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
     args = ap.parse_args()
+    if args.table_from:
+        with open(args.table_from) as f:
+            report(json.load(f)["results"], sys.stdout)
+        return
     cases = args.case or CASES
     if "sgemm" not in cases:
         cases = ["sgemm"] + cases  # the peak every share is a share of
@@ -128,8 +168,13 @@ def main():
         results.append(measure(c, args.ganforge, args.rounds, args.round_seconds))
     report(results, sys.stdout)
     if args.json:
+        meta = {"command": " ".join(["/usr/bin/python3", "bench/compare.py", *sys.argv[1:]]),
+                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                         text=True).stdout.strip(),
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "rounds": args.rounds, "round_seconds": args.round_seconds}
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump({"meta": meta, "results": results}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,18 @@ size and no more, i.e. a slope of ~1.
 
   /usr/bin/python3 bench/memory.py                       # 8k, 60k, 240k images; ~2 minutes
   /usr/bin/python3 bench/memory.py --sizes 8000 480000
+  /usr/bin/python3 bench/memory.py --json bench/results/memory.json > bench/results/memory.md
 """
 import argparse
 import gzip
+import json
 import os
 import random
 import struct
 import subprocess
+import sys
 import tempfile
+import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -48,19 +52,38 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[8000, 60000, 240000])
     ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
     args = ap.parse_args()
+    if args.table_from:
+        with open(args.table_from) as f:
+            report(json.load(f)["rows"])
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             folder = os.path.join(tmp, f"data-{n}")
             write_dataset(folder, n, seed=n)
-            rows.append((n, (784 + 8) * n / 2 ** 20, peak_rss_mib(args.ganforge, folder, os.path.join(tmp, "run"))))
-    base_n, base_data, base_rss = rows[0]
+            rows.append({"images": n, "data_mib": (784 + 8) * n / 2 ** 20,
+                         "peak_rss_mib": peak_rss_mib(args.ganforge, folder, os.path.join(tmp, "run"))})
+    report(rows)
+    if args.json:
+        meta = {"command": " ".join(["/usr/bin/python3", "bench/memory.py", *sys.argv[1:]]),
+                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                         text=True).stdout.strip(),
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "rows": rows}, f, indent=1)
+
+
+def report(rows):
+    base = rows[0]
     print("| images | data MiB (uint8 images + int64 labels) | peak RSS MiB | RSS growth / data growth |")
     print("|---|---|---|---|")
-    for n, data, rss in rows:
-        slope = f"{(rss - base_rss) / (data - base_data):.2f}" if n != base_n else "-"
-        print(f"| {n:,} | {data:.1f} | {rss:.1f} | {slope} |")
+    for r in rows:
+        slope = "-" if r is base else \
+            f"{(r['peak_rss_mib'] - base['peak_rss_mib']) / (r['data_mib'] - base['data_mib']):.2f}"
+        print(f"| {r['images']:,} | {r['data_mib']:.1f} | {r['peak_rss_mib']:.1f} | {slope} |")
 
 
 if __name__ == "__main__":

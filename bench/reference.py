@@ -4,6 +4,9 @@
 Each case builds the same networks as ganforge (layer for layer: the DCGAN of tests/reference/make_fixtures.py,
 which the tests check against ganforge's), with the same optimizer settings and batch sizes, and times the
 training step a PyTorch user writes: D on real and on fake (detached), backward, Adam; then G through D.
+--careful writes it as a careful user does: G's forward in the D step under torch.no_grad() (no graph to
+detach), D's weights frozen for the G step (its backward computes only input gradients), gradients set to
+None instead of zeroed.
 
   /usr/bin/python3 bench/reference.py --case dcgan64            # prints min and median ms per iteration
   /usr/bin/python3 bench/reference.py --case dcgan64 --serve    # driven by bench/compare.py
@@ -13,6 +16,7 @@ The serve protocol is ganforge's (include/ganforge/bench.h): "run N" -> {"ms": t
 counted per layer (flops_per_iter below).
 """
 import argparse
+import ctypes
 import json
 import os
 import resource
@@ -58,9 +62,9 @@ def forward_flops(net, x):
 class Training:
     """One GAN training iteration: d_steps D updates, then one G update (non-saturating BCE, or WGAN-GP)."""
 
-    def __init__(self, g, d, z_shape, batch, lr, betas, eps, d_steps=1, gp=0.0):
+    def __init__(self, g, d, z_shape, batch, lr, betas, eps, d_steps=1, gp=0.0, careful=False):
         self.g, self.d, self.z_shape, self.b = g, d, z_shape, batch
-        self.d_steps, self.gp = d_steps, gp
+        self.d_steps, self.gp, self.careful = d_steps, gp, careful
         self.opt_g = torch.optim.Adam(g.parameters(), lr, betas=betas, eps=eps)
         self.opt_d = torch.optim.Adam(d.parameters(), lr, betas=betas, eps=eps)
         self.real = torch.rand(batch, 1, 28, 28) * 2 - 1
@@ -84,7 +88,11 @@ class Training:
     def __call__(self):
         b = self.b
         for _ in range(self.d_steps):
-            fake = self.g(torch.randn(b, *self.z_shape)).detach()
+            if self.careful:  # G's forward records no graph: the D step never back-propagates into G
+                with torch.no_grad():
+                    fake = self.g(torch.randn(b, *self.z_shape))
+            else:
+                fake = self.g(torch.randn(b, *self.z_shape)).detach()
             if self.gp:
                 loss_d = self.d_out(fake).mean() - self.d_out(self.real).mean()
                 alpha = torch.rand(b, *([1] * (self.real.dim() - 1)))
@@ -94,14 +102,20 @@ class Training:
             else:
                 loss_d = F.binary_cross_entropy_with_logits(self.d_out(self.real), self.ones) + \
                     F.binary_cross_entropy_with_logits(self.d_out(fake), self.zeros)
-            self.opt_d.zero_grad()
+            self.opt_d.zero_grad(set_to_none=self.careful)
             loss_d.backward()
             self.opt_d.step()
+        if self.careful:  # D's weights frozen: G's loss computes only the input gradients it needs
+            for p in self.d.parameters():
+                p.requires_grad_(False)
         out = self.d_out(self.g(torch.randn(b, *self.z_shape)))
         loss_g = -out.mean() if self.gp else F.binary_cross_entropy_with_logits(out, self.ones)
-        self.opt_g.zero_grad()
+        self.opt_g.zero_grad(set_to_none=self.careful)
         loss_g.backward()
         self.opt_g.step()
+        if self.careful:
+            for p in self.d.parameters():
+                p.requires_grad_(True)
 
 
 class Sampling:
@@ -164,18 +178,18 @@ class Sgemm:
         torch.mm(self.a, self.b)
 
 
-def make_case(name):
+def make_case(name, careful=False):
     torch.manual_seed(0)
     mlp_g = lambda: mlp([100, 256, 256, 784], nn.ReLU, nn.Tanh)  # noqa: E731
     mlp_d = lambda: mlp([784, 256, 256, 1], nn.ReLU)  # noqa: E731
     if name == "mlp":
-        return Training(mlp_g(), mlp_d(), (100,), 128, 2e-4, (0.9, 0.999), 1e-7)
+        return Training(mlp_g(), mlp_d(), (100,), 128, 2e-4, (0.9, 0.999), 1e-7, careful=careful)
     if name in ("dcgan64", "dcgan128"):
         g, d = dcgan(100, 64, 64, 0.2)
-        return Training(g, d, (100, 1, 1), int(name[5:]), 2e-4, (0.5, 0.999), 1e-8)
+        return Training(g, d, (100, 1, 1), int(name[5:]), 2e-4, (0.5, 0.999), 1e-8, careful=careful)
     if name == "wgangp":
         g, d = dcgan(100, 64, 64, 0.2, d_batchnorm=False)
-        return Training(g, d, (100, 1, 1), 64, 1e-4, (0.0, 0.9), 1e-8, d_steps=5, gp=10.0)
+        return Training(g, d, (100, 1, 1), 64, 1e-4, (0.0, 0.9), 1e-8, d_steps=5, gp=10.0, careful=careful)
     if name == "sample-mlp":
         return Sampling(mlp_g(), (100,))
     if name == "sample-dcgan":
@@ -185,6 +199,21 @@ def make_case(name):
     if name in ("sgemm", "sgemm-blas"):  # PyTorch has one kernel: torch.mm (OpenBLAS here)
         return Sgemm()
     raise SystemExit(f"reference.py: unknown case {name!r} ({', '.join(CASES)})")
+
+
+def blas_core():
+    """The kernel set OpenBLAS runs (the environment's OPENBLAS_CORETYPE can force an older one); "" if the BLAS
+    PyTorch loaded is not OpenBLAS."""
+    for line in open("/proc/self/maps"):
+        path = line.split()[-1]
+        if "blas" in os.path.basename(path):
+            try:
+                name = ctypes.CDLL(path).openblas_get_corename
+            except (OSError, AttributeError):
+                continue
+            name.restype = ctypes.c_char_p
+            return name().decode()
+    return ""
 
 
 def time_ms(case, n):
@@ -198,12 +227,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", required=True, choices=CASES)
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+    ap.add_argument("--careful", action="store_true",
+                    help="training cases: G under torch.no_grad() in the D step, D's weights frozen in the G step, "
+                         "gradients set to None")
     ap.add_argument("--serve", action="store_true")
     ap.add_argument("--rounds", type=int, default=10)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    case = make_case(args.case)
+    case = make_case(args.case, args.careful)
     if not args.serve:
         n = max(1, int(500 / time_ms(case, 1)))
         ms = [time_ms(case, n) / n for _ in range(args.rounds)]
@@ -211,7 +243,7 @@ def main():
         return
     say = lambda j: print(json.dumps(j), flush=True)  # noqa: E731
     say({"case": args.case, "samples_per_iter": case.samples, "flops_per_iter": case.flops,
-         "threads": torch.get_num_threads()})
+         "threads": torch.get_num_threads(), "blas_core": blas_core()})
     for line in sys.stdin:
         if line.startswith("run "):
             say({"ms": time_ms(case, int(line.split()[1]))})

@@ -13,6 +13,7 @@
 #include "ganforge/models/layers.h"
 #include "ganforge/eval/metrics.h"
 #include "ganforge/models/registry.h"
+#include "ganforge/ops/runtime.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/loop.h"
 
@@ -153,7 +154,7 @@ void serve(const Case& c, FILE* in, FILE* out) {
     std::fflush(out);
   };
   say({{"case", c.name}, {"what", c.what}, {"samples_per_iter", c.samples_per_iter},
-       {"threads", at::get_num_threads()}});
+       {"threads", at::get_num_threads()}, {"blas_core", runtime::inspect().blas_core}});
   char line[256];
   while (std::fgets(line, sizeof line, in)) {
     const std::string cmd(line);

@@ -30,7 +30,7 @@ double peak_rss_mib();
 
 // The worker protocol of bench/compare.py, one line each way: "run N" -> {"ms": total}, "rss" ->
 // {"peak_rss_mib": x}, "quit" (or end of input). First line out: {"case", "what", "samples_per_iter",
-// "threads"}.
+// "threads", "blas_core"} (OpenBLAS's kernel set, which the environment's OPENBLAS_CORETYPE can force).
 void serve(const Case& c, FILE* in, FILE* out);
 
 }  // namespace ganforge::bench
