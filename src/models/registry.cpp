@@ -12,6 +12,7 @@
 
 #include "ganforge/models/layers.h"
 #include "ganforge/core/seeds.h"
+#include "ganforge/ops/noise.h"
 
 namespace ganforge::models {
 
@@ -145,7 +146,7 @@ int64_t count_parameters(const torch::nn::Module& m) {
 
 torch::Tensor sample_noise(const ModelConfig& cfg, int64_t n, at::Generator& gen) {
   if (cfg.noise == "uniform") return torch::rand({n, cfg.z_dim}, gen).mul_(2).sub_(1);
-  return torch::randn({n, cfg.z_dim}, gen);
+  return ops::randn(n, cfg.z_dim, gen);  // torch::randn's numbers, drawn on all threads
 }
 
 void ema_update(torch::nn::Module& ema, const torch::nn::Module& model, double beta) {
