@@ -40,7 +40,7 @@ def category(dso, sym):
         return "Adam"
     if "gemm" in s or "openblas" in dso or dso.startswith("libblas"):
         return "matrix products"
-    if "conv" in s or "reorder" in s:
+    if "conv" in s or "reorder" in s or dso.startswith("[JIT]"):
         return "convolutions"  # oneDNN's convolution kernels and the layout reorders around them
     if dso.startswith("libgomp"):
         return "OpenMP runtime"
@@ -48,6 +48,11 @@ def category(dso, sym):
         return "memory" if any(k in s for k in KERNEL_MEMORY) else "other"
     if dso.startswith("libc.so") or dso.startswith("libc-"):
         return "memory" if any(k in s for k in ("malloc", "free", "mem", "_int_", "realloc", "calloc")) else "other"
+    if dso.startswith("libtorch_cpu") and sym.startswith("0x"):
+        # libtorch_cpu exports its operators and dispatch (c10::, at::_ops, at::native, torch::autograd: named
+        # here); what perf cannot name is its internal code, which is mostly the per-ISA kernels (elementwise
+        # loops, pooling, normalization, im2col), compiled in anonymous namespaces.
+        return "elementwise"
     if "sleef" in s or "ganforge::kernels" in s or "_omp_fn" in s or "vectorized" in s or "cpu_kernel" in s or \
             re.search(r"at::native::(avx512|avx2|default)::", s) or "function_ref<void (char**" in s or \
             "basic_loop" in s or "batch_norm" in s:
@@ -81,25 +86,30 @@ def profile(case, side, seconds):
         report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,sym", "--stdio",
                                  "--percent-limit", "0"], capture_output=True, text=True).stdout
     w.close()
-    shares = dict.fromkeys(CATEGORIES, 0.0)
-    top = []
+    symbols = []
     for line in report.splitlines():
         m = LINE.match(line)
-        if not m:
-            continue
-        pct, dso, sym = float(m.group(1)), m.group(2).strip(), m.group(4).strip()
-        shares[category(dso, sym)] += pct
-        if len(top) < 12:
-            top.append({"percent": pct, "dso": dso, "symbol": sym, "category": category(dso, sym)})
-    return {"case": case, "side": side, "ms_per_iter": ms / n, "shares": shares, "top": top}
+        if m:
+            symbols.append({"percent": float(m.group(1)), "dso": m.group(2).strip(), "symbol": m.group(4).strip()})
+    return {"case": case, "side": side, "ms_per_iter": ms / n, "symbols": symbols}
+
+
+def shares(row):
+    """Each category's share of the profile's samples (categories computed here, so a results file can be
+    tabled again after category() changes)."""
+    out = dict.fromkeys(CATEGORIES, 0.0)
+    for x in row["symbols"]:
+        out[category(x["dso"], x["symbol"])] += x["percent"]
+    total = sum(out.values()) or 1.0
+    return {k: v / total for k, v in out.items()}
 
 
 def report(rows, out):
     print("| case | side | ms / iteration (profiled) | " + " | ".join(CATEGORIES) + " |", file=out)
     print("|---|---|---|" + "---|" * len(CATEGORIES), file=out)
     for r in rows:
-        total = sum(r["shares"].values()) or 1.0
-        cells = " | ".join(f"{100 * r['shares'][c] / total:.0f}%" for c in CATEGORIES)
+        sh = shares(r)
+        cells = " | ".join(f"{100 * sh[c]:.0f}%" for c in CATEGORIES)
         print(f"| {r['case']} | {r['side']} | {r['ms_per_iter']:.2f} | {cells} |", file=out)
     out.flush()
 
@@ -108,7 +118,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", choices=CASES, help="repeatable; default: all")
     ap.add_argument("--seconds", type=float, default=8.0, help="profiled time per side and case")
-    ap.add_argument("--json", help="also write the results (with each profile's top symbols) here")
+    ap.add_argument("--json", help="also write the results (with every profile's symbols) here")
     ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
     args = ap.parse_args()
     if args.table_from:

