@@ -2,6 +2,8 @@
 import json
 import os
 import subprocess
+import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("GANFORGE_BIN", os.path.join(ROOT, "build", "ganforge"))
@@ -21,3 +23,25 @@ def read_jsonl(path):
         return []
     with open(path) as f:
         return [json.loads(l) for l in f if l.strip()]
+
+
+def add_results_args(ap, what="the results"):
+    """--json OUT (also write the results there) and --table-from FILE (print the table of one written before)."""
+    ap.add_argument("--json", help=f"also write {what} here")
+    ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
+
+
+def read_results(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_results(path, **content):
+    """A results file: {"meta": the command that wrote it, the commit, the date (UTC), **content}."""
+    meta = {"command": " ".join(["/usr/bin/python3", os.path.relpath(os.path.abspath(sys.argv[0]), ROOT),
+                                 *sys.argv[1:]]),
+            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                     text=True).stdout.strip(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    with open(path, "w") as f:
+        json.dump({"meta": meta, **content}, f, indent=1)

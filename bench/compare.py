@@ -28,7 +28,8 @@ import os
 import statistics
 import subprocess
 import sys
-import time
+
+from bench_util import add_results_args, read_results, write_results
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CASES = ["sgemm", "sgemm-blas", "mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
@@ -152,12 +153,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--round-seconds", type=float, default=0.7)
     ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
-    ap.add_argument("--json", help="also write the results here")
-    ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
+    add_results_args(ap)
     args = ap.parse_args()
     if args.table_from:
-        with open(args.table_from) as f:
-            report(json.load(f)["results"], sys.stdout)
+        report(read_results(args.table_from)["results"], sys.stdout)
         return
     cases = args.case or CASES
     if "sgemm" not in cases:
@@ -168,13 +167,7 @@ def main():
         results.append(measure(c, args.ganforge, args.rounds, args.round_seconds))
     report(results, sys.stdout)
     if args.json:
-        meta = {"command": " ".join(["/usr/bin/python3", "bench/compare.py", *sys.argv[1:]]),
-                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                         text=True).stdout.strip(),
-                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                "rounds": args.rounds, "round_seconds": args.round_seconds}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": results}, f, indent=1)
+        write_results(args.json, rounds=args.rounds, round_seconds=args.round_seconds, results=results)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ size and no more, i.e. a slope of ~1.
 """
 import argparse
 import gzip
-import json
 import os
 import random
 import struct
 import subprocess
-import sys
 import tempfile
-import time
+
+from bench_util import add_results_args, read_results, write_results
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -52,12 +51,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[8000, 60000, 240000])
     ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
-    ap.add_argument("--json", help="also write the results here")
-    ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
+    add_results_args(ap)
     args = ap.parse_args()
     if args.table_from:
-        with open(args.table_from) as f:
-            report(json.load(f)["rows"])
+        report(read_results(args.table_from)["rows"])
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,12 +65,7 @@ def main():
                          "peak_rss_mib": peak_rss_mib(args.ganforge, folder, os.path.join(tmp, "run"))})
     report(rows)
     if args.json:
-        meta = {"command": " ".join(["/usr/bin/python3", "bench/memory.py", *sys.argv[1:]]),
-                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                         text=True).stdout.strip(),
-                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "rows": rows}, f, indent=1)
+        write_results(args.json, rows=rows)
 
 
 def report(rows):

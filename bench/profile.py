@@ -15,7 +15,6 @@ training cases); ganforge runs with the variables unset too. Needs `perf` (Debia
   /usr/bin/python3 bench/profile.py --table-from bench/results/profile.json
 """
 import argparse
-import json
 import os
 import re
 import signal
@@ -25,6 +24,7 @@ import tempfile
 import time
 
 from compare import BLAS_VARS, KEEP_MEMORY, ROOT, TRAINING, Worker
+from bench_util import add_results_args, read_results, write_results
 
 CASES = ["mlp", "dcgan64", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
 CATEGORIES = ["matrix products", "convolutions", "elementwise", "Adam", "overhead", "memory", "OpenMP runtime",
@@ -118,12 +118,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", choices=CASES, help="repeatable; default: all")
     ap.add_argument("--seconds", type=float, default=8.0, help="profiled time per side and case")
-    ap.add_argument("--json", help="also write the results (with every profile's symbols) here")
-    ap.add_argument("--table-from", metavar="JSON", help="print the table of a results file written before")
+    add_results_args(ap, "the results (with every profile's symbols)")
     args = ap.parse_args()
     if args.table_from:
-        with open(args.table_from) as f:
-            report(json.load(f)["results"], sys.stdout)
+        report(read_results(args.table_from)["results"], sys.stdout)
         return
     rows = []
     for case in args.case or CASES:
@@ -132,12 +130,7 @@ def main():
             rows.append(profile(case, side, args.seconds))
     report(rows, sys.stdout)
     if args.json:
-        meta = {"command": " ".join(["/usr/bin/python3", "bench/profile.py", *sys.argv[1:]]),
-                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                         text=True).stdout.strip(),
-                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows}, f, indent=1)
+        write_results(args.json, results=rows)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import struct
 import subprocess
 import sys
 import time
+from bench_util import write_results
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4000000000", "MALLOC_MMAP_THRESHOLD_": "33554432"}
@@ -239,12 +240,7 @@ def main():
     summary = summarize(runs)
     report(runs, summary, sys.stdout)
     if args.json:
-        meta = {"command": " ".join(["/usr/bin/python3", "bench/time_to_quality.py", *sys.argv[1:]]),
-                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                         text=True).stdout.strip(),
-                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "runs": runs, "summary": summary}, f, indent=1)
+        write_results(args.json, runs=runs, summary=summary)
 
 
 if __name__ == "__main__":
