@@ -8,7 +8,11 @@
 #include <mutex>
 
 // LibTorch's own AVX2 log and sincos (the functions its normal_fill_AVX2 uses), compiled for AVX2 + FMA in
-// this file only; called only where the CPU has both (parallel_randn_available()).
+// this file only; called only where the CPU has both (parallel_randn_available()). GCC only: LibTorch is
+// built by GCC, and the bitwise match depends on how the compiler contracts the multiplies and adds of
+// those functions into FMAs; under clang (the sanitizer build) randn() is torch::randn.
+#if defined(__GNUC__) && !defined(__clang__)
+#define GANFORGE_PARALLEL_RANDN 1
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define CPU_CAPABILITY_AVX2
@@ -35,8 +39,10 @@ void box_muller_16(float* data) {
 }  // namespace
 }  // namespace ganforge::ops
 #pragma GCC pop_options
+#endif
 
 namespace ganforge::ops {
+#ifdef GANFORGE_PARALLEL_RANDN
 namespace {
 
 // at::uniform_real_distribution<float>(0, 1) of one engine output: its low 24 bits over 2^24.
@@ -90,5 +96,10 @@ at::Tensor randn(int64_t rows, int64_t cols, at::Generator& gen) {
   if (rows * cols < 16 || !parallel_randn_available()) return torch::randn({rows, cols}, gen);
   return parallel_randn(rows, cols, gen);
 }
+#else
+bool parallel_randn_available() { return false; }
+
+at::Tensor randn(int64_t rows, int64_t cols, at::Generator& gen) { return torch::randn({rows, cols}, gen); }
+#endif
 
 }  // namespace ganforge::ops

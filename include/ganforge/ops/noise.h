@@ -12,7 +12,7 @@ namespace ganforge::ops {
 // into 16 normals (Box-Muller, its AVX2 log and sincos) on one thread; here the uniforms are drawn as
 // there, from the engine itself, and the blocks are transformed on all intra-op threads. Where this
 // process's torch::randn would give other numbers (another CPU capability, no AVX2), torch::randn itself is
-// used: the first call compares the two on a probe.
+// used: the first call compares the two on a probe. Built by GCC only (clang builds call torch::randn).
 at::Tensor randn(int64_t rows, int64_t cols, at::Generator& gen);
 
 // Whether randn() takes the parallel path in this process (false: it calls torch::randn).
