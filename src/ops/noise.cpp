@@ -31,6 +31,7 @@ void box_muller_16(float* data) {
   const __m256 theta = _mm256_mul_ps(_mm256_set1_ps(2.0f * c10::pi<double>), u2);
   __m256 sin_theta, cos_theta;
   sincos256_ps(theta, &sin_theta, &cos_theta);
+  // LibTorch's "* std + mean" as one FMA with std 1 and mean 0: a no-op except that it turns -0 into +0.
   const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
   _mm256_storeu_ps(data, _mm256_fmadd_ps(_mm256_mul_ps(radius, cos_theta), one, zero));
   _mm256_storeu_ps(data + 8, _mm256_fmadd_ps(_mm256_mul_ps(radius, sin_theta), one, zero));
