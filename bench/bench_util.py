@@ -7,6 +7,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("GANFORGE_BIN", os.path.join(ROOT, "build", "ganforge"))
+# glibc malloc told to keep freed memory (what ganforge's runtime::configure does for itself)
+KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4000000000", "MALLOC_MMAP_THRESHOLD_": "33554432"}
+# the environment's OpenBLAS settings (Haswell kernels on this AVX-512 CPU), unset for the fair baseline
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def cli(*args):
@@ -23,6 +27,20 @@ def read_jsonl(path):
         return []
     with open(path) as f:
         return [json.loads(l) for l in f if l.strip()]
+
+
+def environment(blas_unset=False, keep_memory=False, **extra):
+    """This process's environment for a worker: without the OpenBLAS variables where blas_unset, with glibc
+    keeping freed memory where keep_memory (never inherited otherwise), and `extra` on top."""
+    env = {k: v for k, v in os.environ.items() if k not in KEEP_MEMORY and not (blas_unset and k in BLAS_VARS)}
+    return {**env, **(KEEP_MEMORY if keep_memory else {}), **extra}
+
+
+def add_round_args(ap):
+    """--rounds, --round-seconds and --ganforge of the side-by-side scripts (compare.py, switches.py)."""
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--round-seconds", type=float, default=0.7)
+    ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
 
 
 def add_results_args(ap, what="the results"):

@@ -29,11 +29,10 @@ import statistics
 import subprocess
 import sys
 
-from bench_util import add_results_args, read_results, write_results
+from bench_util import add_results_args, add_round_args, environment, read_results, write_results
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CASES = ["sgemm", "sgemm-blas", "mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
-KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4000000000", "MALLOC_MMAP_THRESHOLD_": "33554432"}
 
 
 class Worker:
@@ -65,27 +64,25 @@ class Worker:
         self.proc.wait()
 
 
-BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 TRAINING = ("mlp", "dcgan64", "dcgan128", "wgangp")
 
 
 def workers_for(case, ganforge):
     """(label, argv, env) of every worker of `case`; the first two are ganforge's."""
-    base = {k: v for k, v in os.environ.items() if k not in KEEP_MEMORY}
-    unset = {k: v for k, v in base.items() if k not in BLAS_VARS}
     ref = ["/usr/bin/python3", os.path.join(ROOT, "bench", "reference.py"), "--case", case, "--serve"]
     gf = [ganforge, "bench", "--case", case, "--serve"]
+    fair = environment(blas_unset=True, keep_memory=True)
     specs = [
-        ("ganforge", gf, base),
-        ("ganforge, BLAS vars unset", gf, unset),
-        ("pytorch default", ref, base),
-        ("pytorch keep-memory 2t", ref + ["--threads", "2"], {**base, **KEEP_MEMORY}),
-        ("pytorch fair 2t", ref + ["--threads", "2"], {**unset, **KEEP_MEMORY}),
-        ("pytorch fair 1t", ref + ["--threads", "1"], {**unset, **KEEP_MEMORY}),
+        ("ganforge", gf, environment()),
+        ("ganforge, BLAS vars unset", gf, environment(blas_unset=True)),
+        ("pytorch default", ref, environment()),
+        ("pytorch keep-memory 2t", ref + ["--threads", "2"], environment(keep_memory=True)),
+        ("pytorch fair 2t", ref + ["--threads", "2"], fair),
+        ("pytorch fair 1t", ref + ["--threads", "1"], fair),
     ]
     if case in TRAINING:
-        specs += [("pytorch fair careful 2t", ref + ["--threads", "2", "--careful"], {**unset, **KEEP_MEMORY}),
-                  ("pytorch fair careful 1t", ref + ["--threads", "1", "--careful"], {**unset, **KEEP_MEMORY})]
+        specs += [("pytorch fair careful 2t", ref + ["--threads", "2", "--careful"], fair),
+                  ("pytorch fair careful 1t", ref + ["--threads", "1", "--careful"], fair)]
     return [Worker(label, argv, env) for label, argv, env in specs]
 
 
@@ -150,9 +147,7 @@ def report(results, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", choices=CASES, help="repeatable; default: all")
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--round-seconds", type=float, default=0.7)
-    ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
+    add_round_args(ap)
     add_results_args(ap)
     args = ap.parse_args()
     if args.table_from:

@@ -23,8 +23,8 @@ import sys
 import tempfile
 import time
 
-from compare import BLAS_VARS, KEEP_MEMORY, ROOT, TRAINING, Worker
-from bench_util import add_results_args, read_results, write_results
+from bench_util import ROOT, add_results_args, environment, read_results, write_results
+from compare import TRAINING, Worker
 
 CASES = ["mlp", "dcgan64", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
 CATEGORIES = ["matrix products", "convolutions", "elementwise", "Adam", "overhead", "memory", "OpenMP runtime",
@@ -64,8 +64,7 @@ def category(dso, sym):
 
 
 def profile(case, side, seconds):
-    base = {k: v for k, v in os.environ.items() if k not in KEEP_MEMORY and k not in BLAS_VARS}
-    env = {**base, **KEEP_MEMORY, "ONEDNN_JIT_PROFILE": "2"}
+    env = environment(blas_unset=True, keep_memory=True, ONEDNN_JIT_PROFILE="2")
     if side == "ganforge":
         argv = [os.path.join(ROOT, "build", "ganforge"), "bench", "--case", case, "--serve"]
     else:

@@ -16,12 +16,11 @@ unset, since LibTorch's mm is OpenBLAS and those variables pick its kernels; the
   /usr/bin/python3 bench/switches.py --table-from bench/results/switches.json
 """
 import argparse
-import os
 import statistics
 import sys
 
-from compare import BLAS_VARS, KEEP_MEMORY, ROOT, Worker, run_rounds
-from bench_util import add_results_args, read_results, write_results
+from bench_util import add_results_args, add_round_args, environment, read_results, write_results
+from compare import Worker, run_rounds
 
 # (switch variable, value, cases, BLAS settings to time it under)
 SWITCHES = [
@@ -32,20 +31,17 @@ SWITCHES = [
 
 
 def measure(ganforge, rounds, round_seconds):
-    base = {k: v for k, v in os.environ.items() if k not in KEEP_MEMORY}
-    unset = {k: v for k, v in base.items() if k not in BLAS_VARS}
     results = []
     for var, value, cases, blas in SWITCHES:
         for case in cases:
             print(f"switches.py: {var}={value}, {case} ...", file=sys.stderr, flush=True)
             ws, specs = [], []
             for b in blas:
-                env = base if b == "as set" else unset
                 for switched in (False, True):
                     specs.append({"blas_vars": b, "switched": switched})
                     ws.append(Worker(f"{b} {'switched' if switched else 'default'}",
                                      [ganforge, "bench", "--case", case, "--serve"],
-                                     {**env, var: value} if switched else env))
+                                     environment(blas_unset=b == "unset", **({var: value} if switched else {}))))
             run_rounds(ws, rounds, round_seconds)
             for spec, w in zip(specs, ws):
                 results.append({"switch": f"{var}={value}", "case": case, "what": w.hello["what"],
@@ -72,9 +68,7 @@ def report(results, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--round-seconds", type=float, default=0.7)
-    ap.add_argument("--ganforge", default=os.path.join(ROOT, "build", "ganforge"))
+    add_round_args(ap)
     add_results_args(ap)
     args = ap.parse_args()
     if args.table_from:

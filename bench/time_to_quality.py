@@ -32,10 +32,10 @@ import struct
 import subprocess
 import sys
 import time
-from bench_util import write_results
+
+from bench_util import environment, write_results
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4000000000", "MALLOC_MMAP_THRESHOLD_": "33554432"}
 
 
 def read_idx_images(path):
@@ -123,11 +123,10 @@ def run_seed(args, seed, out):
             return json.load(f)
     os.makedirs(os.path.join(out, "pytorch"), exist_ok=True)
     # PyTorch first, as the fair baseline: its process alone without the two OpenBLAS variables.
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     child = subprocess.run([sys.executable, os.path.abspath(__file__), "--pytorch-child", "--out", out,
                             "--steps", str(args.steps), "--snap", str(args.snap), "--seed", str(seed),
                             "--threads", str(args.threads)],
-                           env={**env, **KEEP_MEMORY}, capture_output=True, text=True)
+                           env=environment(blas_unset=True, keep_memory=True), capture_output=True, text=True)
     if child.returncode != 0:
         raise SystemExit(f"time_to_quality.py: the PyTorch side failed:\n{child.stderr}")
     pt = json.loads(child.stdout.strip().splitlines()[-1])
