@@ -7,6 +7,9 @@ training step a PyTorch user writes: D on real and on fake (detached), backward,
 --careful writes it as a careful user does: G's forward in the D step under torch.no_grad() (no graph to
 detach), D's weights frozen for the G step (its backward computes only input gradients), gradients set to
 None instead of zeroed.
+--bf16 runs every case under torch.autocast("cpu", dtype=torch.bfloat16), the way PyTorch's documentation
+writes CPU mixed precision: each phase's forwards inside one autocast region (matrix products and
+convolutions in bf16, weights and Adam in fp32), D's logits cast to fp32 for the losses outside it.
 
   /usr/bin/python3 bench/reference.py --case dcgan64            # prints min and median ms per iteration
   /usr/bin/python3 bench/reference.py --case dcgan64 --serve    # driven by bench/compare.py
@@ -62,9 +65,9 @@ def forward_flops(net, x):
 class Training:
     """One GAN training iteration: d_steps D updates, then one G update (non-saturating BCE, or WGAN-GP)."""
 
-    def __init__(self, g, d, z_shape, batch, lr, betas, eps, d_steps=1, gp=0.0, careful=False):
+    def __init__(self, g, d, z_shape, batch, lr, betas, eps, d_steps=1, gp=0.0, careful=False, bf16=False):
         self.g, self.d, self.z_shape, self.b = g, d, z_shape, batch
-        self.d_steps, self.gp, self.careful = d_steps, gp, careful
+        self.d_steps, self.gp, self.careful, self.bf16 = d_steps, gp, careful, bf16
         self.opt_g = torch.optim.Adam(g.parameters(), lr, betas=betas, eps=eps)
         self.opt_d = torch.optim.Adam(d.parameters(), lr, betas=betas, eps=eps)
         self.real = torch.rand(batch, 1, 28, 28) * 2 - 1
@@ -83,32 +86,40 @@ class Training:
         self.flops = d_steps * per_d + 3 * fg + 2 * fd
 
     def d_out(self, x):
-        return self.d(x).view(-1, 1)
+        return self.d(x).view(-1, 1).float()
+
+    def amp(self):
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
 
     def __call__(self):
         b = self.b
         for _ in range(self.d_steps):
-            if self.careful:  # G's forward records no graph: the D step never back-propagates into G
-                with torch.no_grad():
-                    fake = self.g(torch.randn(b, *self.z_shape))
-            else:
-                fake = self.g(torch.randn(b, *self.z_shape)).detach()
+            with self.amp():
+                if self.careful:  # G's forward records no graph: the D step never back-propagates into G
+                    with torch.no_grad():
+                        fake = self.g(torch.randn(b, *self.z_shape)).float()
+                else:
+                    fake = self.g(torch.randn(b, *self.z_shape)).float().detach()
+                out_real, out_fake = self.d_out(self.real), self.d_out(fake)
+                if self.gp:
+                    alpha = torch.rand(b, *([1] * (self.real.dim() - 1)))
+                    mix = (alpha * self.real + (1 - alpha) * fake).requires_grad_(True)
+                    out_mix = self.d_out(mix)
             if self.gp:
-                loss_d = self.d_out(fake).mean() - self.d_out(self.real).mean()
-                alpha = torch.rand(b, *([1] * (self.real.dim() - 1)))
-                mix = (alpha * self.real + (1 - alpha) * fake).requires_grad_(True)
-                grad, = torch.autograd.grad(self.d_out(mix).sum(), mix, create_graph=True)
+                loss_d = out_fake.mean() - out_real.mean()
+                grad, = torch.autograd.grad(out_mix.sum(), mix, create_graph=True)
                 loss_d = loss_d + self.gp * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
             else:
-                loss_d = F.binary_cross_entropy_with_logits(self.d_out(self.real), self.ones) + \
-                    F.binary_cross_entropy_with_logits(self.d_out(fake), self.zeros)
+                loss_d = F.binary_cross_entropy_with_logits(out_real, self.ones) + \
+                    F.binary_cross_entropy_with_logits(out_fake, self.zeros)
             self.opt_d.zero_grad(set_to_none=self.careful)
             loss_d.backward()
             self.opt_d.step()
         if self.careful:  # D's weights frozen: G's loss computes only the input gradients it needs
             for p in self.d.parameters():
                 p.requires_grad_(False)
-        out = self.d_out(self.g(torch.randn(b, *self.z_shape)))
+        with self.amp():
+            out = self.d_out(self.g(torch.randn(b, *self.z_shape)))
         loss_g = -out.mean() if self.gp else F.binary_cross_entropy_with_logits(out, self.ones)
         self.opt_g.zero_grad(set_to_none=self.careful)
         loss_g.backward()
@@ -119,13 +130,13 @@ class Training:
 
 
 class Sampling:
-    def __init__(self, g, z_shape):
-        self.g, self.z_shape, self.samples = g.eval(), z_shape, 1024
+    def __init__(self, g, z_shape, bf16=False):
+        self.g, self.z_shape, self.samples, self.bf16 = g.eval(), z_shape, 1024, bf16
         self.flops = forward_flops(g, torch.randn(1024, *z_shape))
 
     def __call__(self):
-        with torch.inference_mode():
-            self.g(torch.randn(1024, *self.z_shape))
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            self.g(torch.randn(1024, *self.z_shape)).float()
 
 
 class Evaluator(nn.Module):
@@ -153,8 +164,8 @@ def fid(f, mu_r, cov_r):
 
 
 class Evaluation:
-    def __init__(self):
-        self.net, self.samples = Evaluator().eval(), 10000
+    def __init__(self, bf16=False):
+        self.net, self.samples, self.bf16 = Evaluator().eval(), 10000, bf16
         self.images = torch.randint(0, 256, (10000, 1, 28, 28), dtype=torch.uint8)
         ref = np.random.default_rng(0).standard_normal((10000, 128))
         self.mu_r, self.cov_r = ref.mean(0), np.cov(ref, rowvar=False)
@@ -162,42 +173,43 @@ class Evaluation:
 
     def __call__(self):
         feats = []
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for i in range(0, 10000, 500):
                 x = self.images[i:i + 500].float() / 127.5 - 1
-                feats.append(self.net(x)[0])
+                feats.append(self.net(x)[0].float())
         fid(torch.cat(feats).double().numpy(), self.mu_r, self.cov_r)
 
 
 class Sgemm:
-    def __init__(self, n=2048):
-        self.a, self.b = torch.randn(n, n), torch.randn(n, n)
+    def __init__(self, n=2048, bf16=False):
+        dtype = torch.bfloat16 if bf16 else torch.float32  # bf16: the peak of bf16 products (oneDNN's)
+        self.a, self.b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
         self.samples, self.flops = n ** 3, 2 * n ** 3
 
     def __call__(self):
         torch.mm(self.a, self.b)
 
 
-def make_case(name, careful=False):
+def make_case(name, careful=False, bf16=False):
     torch.manual_seed(0)
     mlp_g = lambda: mlp([100, 256, 256, 784], nn.ReLU, nn.Tanh)  # noqa: E731
     mlp_d = lambda: mlp([784, 256, 256, 1], nn.ReLU)  # noqa: E731
     if name == "mlp":
-        return Training(mlp_g(), mlp_d(), (100,), 128, 2e-4, (0.9, 0.999), 1e-7, careful=careful)
+        return Training(mlp_g(), mlp_d(), (100,), 128, 2e-4, (0.9, 0.999), 1e-7, careful=careful, bf16=bf16)
     if name in ("dcgan64", "dcgan128"):
         g, d = dcgan(100, 64, 64, 0.2)
-        return Training(g, d, (100, 1, 1), int(name[5:]), 2e-4, (0.5, 0.999), 1e-8, careful=careful)
+        return Training(g, d, (100, 1, 1), int(name[5:]), 2e-4, (0.5, 0.999), 1e-8, careful=careful, bf16=bf16)
     if name == "wgangp":
         g, d = dcgan(100, 64, 64, 0.2, d_batchnorm=False)
-        return Training(g, d, (100, 1, 1), 64, 1e-4, (0.0, 0.9), 1e-8, d_steps=5, gp=10.0, careful=careful)
+        return Training(g, d, (100, 1, 1), 64, 1e-4, (0.0, 0.9), 1e-8, d_steps=5, gp=10.0, careful=careful, bf16=bf16)
     if name == "sample-mlp":
-        return Sampling(mlp_g(), (100,))
+        return Sampling(mlp_g(), (100,), bf16)
     if name == "sample-dcgan":
-        return Sampling(dcgan(100, 64, 64, 0.2)[0], (100, 1, 1))
+        return Sampling(dcgan(100, 64, 64, 0.2)[0], (100, 1, 1), bf16)
     if name == "eval":
-        return Evaluation()
+        return Evaluation(bf16)
     if name in ("sgemm", "sgemm-blas"):  # PyTorch has one kernel: torch.mm (OpenBLAS here)
-        return Sgemm()
+        return Sgemm(bf16=bf16)
     raise SystemExit(f"reference.py: unknown case {name!r} ({', '.join(CASES)})")
 
 
@@ -230,12 +242,14 @@ def main():
     ap.add_argument("--careful", action="store_true",
                     help="training cases: G under torch.no_grad() in the D step, D's weights frozen in the G step, "
                          "gradients set to None")
+    ap.add_argument("--bf16", action="store_true",
+                    help="every case under torch.autocast(\"cpu\", dtype=torch.bfloat16); sgemm: bf16 matrices")
     ap.add_argument("--serve", action="store_true")
     ap.add_argument("--rounds", type=int, default=10)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    case = make_case(args.case, args.careful)
+    case = make_case(args.case, args.careful, args.bf16)
     if not args.serve:
         n = max(1, int(500 / time_ms(case, 1)))
         ms = [time_ms(case, n) / n for _ in range(args.rounds)]

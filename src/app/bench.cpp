@@ -13,6 +13,7 @@
 #include "ganforge/models/layers.h"
 #include "ganforge/eval/metrics.h"
 #include "ganforge/models/registry.h"
+#include "ganforge/ops/precision.h"
 #include "ganforge/ops/runtime.h"
 #include "ganforge/run/snapshot.h"
 #include "ganforge/train/loop.h"
@@ -50,16 +51,20 @@ Case training(const std::string& name, const std::string& what, const Config& cf
 Case sampling(const std::string& name, const std::string& what, const Config& cfg) {
   auto s = std::make_shared<train::TrainState>(train::make_state(cfg, kImage, 0));
   Case c{name, what, 1024, {}};
-  c.iterate = [s] { run::generate(*s->sampling_generator(), s->cfg.model, 1024, 0, 1024); };
+  c.iterate = [s] {
+    precision::Autocast amp(s->cfg.train.precision == "bf16");  // as `sample --precision`
+    run::generate(*s->sampling_generator(), s->cfg.model, 1024, 0, 1024);
+  };
   return c;
 }
 
 // `eval`'s path for FID: features (and class probabilities) of 10,000 uint8 images in batches of 500,
 // then the Frechet distance to the reference statistics.
-Case evaluation() {
+Case evaluation(bool bf16) {
   torch::manual_seed(0);
   // The evaluator network with its weights as initialised: the time does not depend on them.
   std::shared_ptr<evaluator::Extractor> ex = evaluator::built_in(evaluator::Net(1, 10));
+  ex->bf16 = bf16;
   auto images = std::make_shared<torch::Tensor>(torch::randint(0, 256, {10000, 1, 28, 28}, torch::kUInt8));
   auto ref = std::make_shared<metrics::Gaussian>(metrics::gaussian(torch::randn({10000, evaluator::kFeatures})));
   Case c{"eval", "features + FID of 10,000 images", 10000, {}};
@@ -70,9 +75,15 @@ Case evaluation() {
 // The machine's float32 peak: the faster of the two matrix-multiply kernels in the process, oneDNN's sgemm
 // (what models::linear uses) or LibTorch's BLAS (torch::mm; OpenBLAS here). `sgemm-blas` times the latter
 // alone.
-Case sgemm(bool blas_only) {
+Case sgemm(bool blas_only, bool bf16) {
   constexpr int64_t n = 2048;
   torch::manual_seed(0);
+  if (bf16) {  // LibTorch's bf16 product (oneDNN's bf16 GEMM), the peak bf16 cases are measured against
+    auto a = std::make_shared<torch::Tensor>(torch::randn({n, n}).to(torch::kBFloat16));
+    auto b = std::make_shared<torch::Tensor>(torch::randn({n, n}).to(torch::kBFloat16));
+    auto c = std::make_shared<torch::Tensor>(torch::empty({n, n}, torch::kBFloat16));
+    return {blas_only ? "sgemm-blas" : "sgemm", "bf16 matrix product 2048^3 (LibTorch: oneDNN)", n * n * n, [a, b, c] { torch::mm_out(*c, *a, *b); }};
+  }
   auto a = std::make_shared<torch::Tensor>(torch::randn({n, n}));
   auto b = std::make_shared<torch::Tensor>(torch::randn({n, n}));
   auto c = std::make_shared<torch::Tensor>(torch::empty({n, n}));
@@ -91,14 +102,22 @@ Case sgemm(bool blas_only) {
 // The cases by name: training and sampling cases are a shipped config (configs/<config>.toml) and overrides.
 struct CaseEntry {
   const char* name;
-  Case (*make)(const CaseEntry&);
+  Case (*make)(const CaseEntry&, bool bf16);
   const char* what;
   const char* config;
   std::vector<std::string> sets;
 };
 
-Case train_case(const CaseEntry& e) { return training(e.name, e.what, shipped(e.config, e.sets)); }
-Case sample_case(const CaseEntry& e) { return sampling(e.name, e.what, shipped(e.config, e.sets)); }
+std::vector<std::string> with_precision(std::vector<std::string> sets, bool bf16) {
+  if (bf16) sets.push_back("train.precision=\"bf16\"");
+  return sets;
+}
+Case train_case(const CaseEntry& e, bool bf16) {
+  return training(e.name, e.what, shipped(e.config, with_precision(e.sets, bf16)));
+}
+Case sample_case(const CaseEntry& e, bool bf16) {
+  return sampling(e.name, e.what, shipped(e.config, with_precision(e.sets, bf16)));
+}
 
 const std::vector<CaseEntry>& cases() {
   // The seed recipe's MLP GAN; the DCGAN with BatchNorm in G and D; the WGAN-GP critic (5 critic updates).
@@ -109,9 +128,9 @@ const std::vector<CaseEntry>& cases() {
       {"wgangp", train_case, "WGAN-GP iteration (5 critic + 1 G updates), batch 64", "fashion-wgangp", {}},
       {"sample-mlp", sample_case, "MLP G sampling, batch 1024", "seed-keras-mlp", {}},
       {"sample-dcgan", sample_case, "DCGAN G sampling, batch 1024", "mnist-dcgan", {}},
-      {"eval", [](const CaseEntry&) { return evaluation(); }, "", "", {}},
-      {"sgemm", [](const CaseEntry&) { return sgemm(false); }, "", "", {}},
-      {"sgemm-blas", [](const CaseEntry&) { return sgemm(true); }, "", "", {}},
+      {"eval", [](const CaseEntry&, bool bf16) { return evaluation(bf16); }, "", "", {}},
+      {"sgemm", [](const CaseEntry&, bool bf16) { return sgemm(false, bf16); }, "", "", {}},
+      {"sgemm-blas", [](const CaseEntry&, bool bf16) { return sgemm(true, bf16); }, "", "", {}},
   };
   return entries;
 }
@@ -127,10 +146,11 @@ const std::vector<std::string>& case_names() {
   return names;
 }
 
-Case make_case(const std::string& name) {
+Case make_case(const std::string& name, const std::string& precision) {
+  precision::require(precision, "bench: --precision");
   torch::manual_seed(0);
   for (const auto& e : cases())
-    if (name == e.name) return e.make(e);
+    if (name == e.name) return e.make(e, precision == "bf16");
   std::string known;
   for (const auto& n : case_names()) known += (known.empty() ? "" : ", ") + n;
   throw UserError("bench: unknown case '" + name + "' (" + known + ")");

@@ -114,7 +114,7 @@ json evaluate_toy(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n)
 
 json evaluate_images(const EvalOptions& opts, run::GeneratorSnapshot& g, int64_t n) {
   const DataConfig& data_cfg = g.data;
-  const ImageMetrics im(data_cfg.dataset, data_cfg.dir, opts.features, opts.evaluator, opts.console);
+  const ImageMetrics im(data_cfg.dataset, data_cfg.dir, opts.features, opts.evaluator, opts.console, opts.precision);
   const auto which = im.parse(opts.metrics);
   if (opts.console) {
     std::fprintf(opts.console, "eval: %lld generated images...\n", static_cast<long long>(n));
@@ -233,7 +233,7 @@ json evaluate_sample_file(const EvalOptions& opts) {
       torch::from_blob(const_cast<uint8_t*>(file.pixels.data()), {count, 1, file.rows, file.cols}, torch::kUInt8)
           .narrow(0, 0, n)
           .clone();
-  const ImageMetrics im(opts.dataset, opts.data_dir, opts.features, opts.evaluator, opts.console);
+  const ImageMetrics im(opts.dataset, opts.data_dir, opts.features, opts.evaluator, opts.console, opts.precision);
   const auto which = im.parse(opts.metrics);
   if (which.count("cas")) throw UserError("eval: metric 'cas' needs a conditional run, not a samples file");
   if (!opts.json)
@@ -263,6 +263,9 @@ std::string evaluate(const EvalOptions& opts) {
   // Defaults: the PacGAN protocols (2,500 toy points; 26,000 Stacked MNIST images, as VEEGAN and PacGAN),
   // else 10,000 images.
   const bool translator = g.model.arch == "pix2pix";
+  if (opts.precision != "fp32" && (toy || translator))
+    throw UserError(std::string("eval: --precision bf16 is for the evaluator's image features; ") +
+                    (toy ? "a 2D run is measured without them" : "a pix2pix run is measured in fp32") + ": leave it out");
   const int64_t n = opts.n > 0 ? opts.n : translator ? 0 : registry::dataset(data_cfg.dataset).eval_n;
   if (!opts.json)
     std::fprintf(opts.out, "eval: %s (%s, step %lld, %s generator)\n", g.checkpoint.c_str(), data_cfg.dataset.c_str(),

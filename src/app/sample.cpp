@@ -9,6 +9,7 @@
 #include "ganforge/run/snapshot.h"
 #include "ganforge/io/grid.h"
 #include "ganforge/io/idx.h"
+#include "ganforge/ops/precision.h"
 
 namespace ganforge {
 
@@ -19,6 +20,7 @@ std::string label_path(const std::string& images_path) {
 }
 
 std::string sample(const SampleOptions& opts) {
+  precision::require(opts.precision, "sample: --precision");
   const bool to_png = fs::ends_with(opts.out, ".png");
   const bool to_idx = fs::ends_with(opts.out, ".idx") || fs::ends_with(opts.out, ".idx.gz");
   const bool to_csv = fs::ends_with(opts.out, ".csv");
@@ -49,7 +51,11 @@ std::string sample(const SampleOptions& opts) {
     labels = torch::full({n}, opts.label, torch::kInt64);
   else if (classes > 0)
     labels = models::balanced_labels(n, classes);
-  const torch::Tensor images = run::generate(g, n, opts.seed, opts.batch, labels);  // [N, C, H, W] or [N, 2] points
+  torch::Tensor images;  // [N, C, H, W] or [N, 2] points, fp32
+  {
+    precision::Autocast amp(opts.precision == "bf16");
+    images = run::generate(g, n, opts.seed, opts.batch, labels);
+  }
   if (to_pt) {  // the values themselves, with the noise behind them: torch.load gives the dict
     c10::Dict<std::string, at::Tensor> d;
     d.insert("z", run::noise(g.model, n, opts.seed, opts.batch));

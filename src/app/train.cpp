@@ -8,6 +8,7 @@
 #include "ganforge/core/error.h"
 #include "ganforge/io/fs.h"
 #include "ganforge/run/checkpoint_file.h"
+#include "ganforge/ops/precision.h"
 #include "ganforge/ops/runtime.h"
 #include "ganforge/train/observers.h"
 
@@ -219,11 +220,14 @@ train::TrainResult train(const Config& cfg, const TrainOptions& opts) {
   validate(cfg);
   if (cfg.train.device != "cpu" && !torch::cuda::is_available())
     throw UserError("train.device = '" + cfg.train.device + "' but this LibTorch build sees no CUDA device");
+  precision::require(cfg.train.precision, "train.precision");
   if (opts.team) check_team_batch(cfg, *opts.team);
   const bool writer = !opts.team || opts.team->rank() == 0;
   FILE* console = writer ? opts.console : nullptr;  // the other ranks speak only of errors
   if (cfg.train.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
   say(console, runtime::summary(runtime::configure(threads_for(cfg, opts))));
+  if (cfg.train.precision == "bf16")
+    say(console, "precision: bf16 (products and convolutions in bf16 under autocast; weights, Adam, losses fp32)");
 
   Prepared p = prepare(cfg, opts, console);
   train::TrainState& s = p.state;

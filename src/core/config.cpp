@@ -208,6 +208,10 @@ std::vector<Field> train_fields() {
        "one thread and deterministic algorithms, so a run (and a killed and resumed run) repeats bitwise"},
       {KEY(train, device), "cpu, or cuda with a CUDA build of LibTorch", -INFINITY, INFINITY,
        {"cpu", "cuda"}},
+      {KEY(train, precision),
+       "fp32, or bf16: matrix products and convolutions in bf16 (LibTorch's CPU autocast, oneDNN), weights, "
+       "Adam and losses in fp32; needs a CPU with AVX512-BF16 (`ganforge info` says)",
+       -INFINITY, INFINITY, {"fp32", "bf16"}},
   };
 }
 
@@ -561,6 +565,9 @@ void validate(const Config& cfg) {
     throw UserError(
         "config: loss.type = 'wgan' needs a Lipschitz constraint: set loss.weight_clip (0.01, WGAN) or "
         "loss.gp_weight (10, WGAN-GP)");
+  if (cfg.train.precision == "bf16" && cfg.train.device != "cpu")
+    throw UserError("config: train.precision = 'bf16' is built for the CPU (train.device = '" + cfg.train.device +
+                    "'): use fp32");
   if (cfg.name.empty() || cfg.name.find('/') != std::string::npos)
     throw UserError("config: name '" + cfg.name + "' must be non-empty and contain no '/'");
   // Memory sanity: one layer's activations for a batch must fit in a few GiB.

@@ -12,6 +12,7 @@
 #include "ganforge/data/dataset.h"
 #include "ganforge/core/registry.h"
 #include "ganforge/core/error.h"
+#include "ganforge/ops/precision.h"
 #include "ganforge/io/fs.h"
 
 namespace ganforge::evaluator {
@@ -291,7 +292,11 @@ Outputs extract(Extractor& ex, const torch::Tensor& images, int64_t batch) {
   for (int64_t i = 0; i < images.size(0); i += batch) {
     auto x = images.narrow(0, i, std::min(batch, images.size(0) - i));
     x = x.scalar_type() == torch::kUInt8 ? data::to_signed_unit(x) : x.to(torch::kFloat32);
-    Outputs o = ex.compute(x);
+    Outputs o;
+    {
+      precision::Autocast amp(ex.bf16);
+      o = ex.compute(x);
+    }
     feats.push_back(o.features.to(torch::kFloat32).flatten(1));
     if (o.probs.defined()) probs.push_back(o.probs.to(torch::kFloat32));
   }

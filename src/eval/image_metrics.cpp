@@ -15,6 +15,7 @@
 #include "ganforge/eval/metrics.h"
 #include "ganforge/io/archive.h"
 #include "ganforge/io/fs.h"
+#include "ganforge/ops/precision.h"
 
 namespace ganforge {
 
@@ -52,7 +53,7 @@ evaluator::Outputs real_outputs(evaluator::Extractor& ex, const data::Dataset& d
                                 FILE* console) {
   const std::string data_hash = fs::fnv1a64_hex(ds.images.data_ptr(), static_cast<size_t>(ds.images.numel()));
   const fsys::path file = fsys::path(evaluator::cache_dir()) / "features" /
-                          (ds.name + "-" + split + "-" + ex.hash + "-" + data_hash + ".pt");
+                          (ds.name + "-" + split + "-" + ex.hash + (ex.bf16 ? "-bf16" : "") + "-" + data_hash + ".pt");
   std::error_code ec;
   if (fsys::exists(file, ec)) {
     try {
@@ -138,8 +139,9 @@ struct ImageMetrics::Impl {
 };
 
 ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_dir, const std::string& features,
-                           const std::string& evaluator_file, FILE* console)
+                           const std::string& evaluator_file, FILE* console, const std::string& precision)
     : impl_(std::make_unique<Impl>()) {
+  precision::require(precision, "eval: --precision");
   if (!features.empty() && !evaluator_file.empty()) throw UserError("eval: give --features or --evaluator, not both");
   if (!features.empty()) {
     impl_->ex = evaluator::load_torchscript(features);
@@ -153,6 +155,7 @@ ImageMetrics::ImageMetrics(const std::string& dataset, const std::string& data_d
   // Stacked MNIST: the digit evaluator (built in or given) on each channel; its "classes" are the 1,000 modes.
   if (features.empty() && data::is_known(dataset) && registry::dataset(dataset).per_channel)
     impl_->ex = evaluator::stacked(std::move(impl_->ex));
+  impl_->ex->bf16 = precision == "bf16";
   const data::Dataset train = data::load(dataset, data_dir, "train");
   const data::Dataset test = data::load(dataset, data_dir, "test");
   impl_->train = train;
@@ -197,6 +200,7 @@ json ImageMetrics::manifest() const {
   json j;
   j["extractor"] = {{"name", ex.name}, {"hash", ex.hash}, {"path", ex.path}};
   if (ex.test_accuracy >= 0) j["extractor"]["test_accuracy"] = ex.test_accuracy;
+  if (ex.bf16) j["extractor"]["precision"] = "bf16";  // fp32 lines stay as they were
   j["reference"] = {{"split", "train"}, {"n", impl_->ref_n}, {"pr_dc_subset", "seeded subset of the measured set's size"}};
   return j;
 }

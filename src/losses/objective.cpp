@@ -1,6 +1,7 @@
 #include "ganforge/losses/objective.h"
 
 #include "ganforge/ops/augment.h"
+#include "ganforge/ops/precision.h"
 
 namespace ganforge::losses {
 
@@ -21,29 +22,50 @@ torch::Tensor beside(const PhaseBatch& b, const torch::Tensor& image) {
   return b.condition.defined() ? torch::cat({b.condition, image}, 1) : image;
 }
 
+// D's judgement of x, its forward under bf16 autocast when the run asks for it, and the outputs in fp32: the
+// losses, penalties and reports are computed in fp32 (as PyTorch's autocast recipe has them). A no-op in fp32.
+models::Judgement judged(Players& p, const torch::Tensor& x, const torch::Tensor& y) {
+  models::Judgement j;
+  {
+    precision::Autocast amp(p.bf16);
+    j = p.d->judge(x, y);
+  }
+  j.logits = j.logits.to(torch::kFloat);
+  if (j.class_logits.defined()) j.class_logits = j.class_logits.to(torch::kFloat);
+  return j;
+}
+
 }  // namespace
 
 torch::Tensor Objective::generate(Players& p, const PhaseBatch& b) {
-  return b.condition.defined() ? p.g->forward(b.condition) : p.g->generate(b.z, b.y_fake);
+  precision::Autocast amp(p.bf16);
+  const torch::Tensor x = b.condition.defined() ? p.g->forward(b.condition) : p.g->generate(b.z, b.y_fake);
+  return x.to(torch::kFloat);
 }
 
 PhaseLoss Objective::discriminator(Players& p, const PhaseBatch& b) const {
-  torch::Tensor fake;
+  torch::Tensor fake, real_in;
+  models::Judgement real_j, fake_j;
   {
-    torch::NoGradGuard no_grad;  // D's update needs no gradient through G
-    fake = generate(p, b);
+    // bf16: one autocast region for G's forward and both of D's, so that D's weights are cast once.
+    precision::Autocast amp(p.bf16);
+    {
+      torch::NoGradGuard no_grad;  // D's update needs no gradient through G
+      fake = generate(p, b);
+    }
+    // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
+    real_in = augment::random_apply(p.augment_ops, b.real, p.augment, p.shard);
+    fake = augment::random_apply(p.augment_ops, fake, p.augment, p.shard);
+    real_j = judged(p, beside(b, real_in), b.y_real);
+    fake_j = judged(p, beside(b, fake), b.y_fake);
   }
-  // DiffAugment: independent draws for the real and the fake batch, from the run's augmentation stream.
-  const torch::Tensor real_in = augment::random_apply(p.augment_ops, b.real, p.augment, p.shard);
-  fake = augment::random_apply(p.augment_ops, fake, p.augment, p.shard);
-  const models::Judgement real_j = p.d->judge(beside(b, real_in), b.y_real);
-  const models::Judgement fake_j = p.d->judge(beside(b, fake), b.y_fake);
   PhaseLoss out{adversarial_->d_loss(real_j.logits, fake_j.logits), {}, real_j.logits, fake_j.logits};
   // ACGAN (Odena et al. 2017, eq. 2): D also learns to name the class of reals and fakes.
   if (real_j.class_logits.defined())
     out.loss = out.loss + ac_weight_ * (torch::nn::functional::cross_entropy(real_j.class_logits, b.y_real) +
                                         torch::nn::functional::cross_entropy(fake_j.class_logits, b.y_fake));
-  const Critic critic = [&](const torch::Tensor& x) { return p.d->judge(x, b.y_real).logits; };
+  // The penalties' input gradients are taken outside autocast; the critic's forward is inside it (bf16).
+  const Critic critic = [&](const torch::Tensor& x) { return judged(p, x, b.y_real).logits; };
   if (gp_weight_ > 0) {
     const torch::Tensor e = p.shard.own(torch::rand({p.shard.whole(b.real.size(0))}, p.noise)).to(b.real.device());
     out.penalty = gp_weight_ * gradient_penalty(critic, real_in, fake, e);
@@ -65,14 +87,18 @@ void Objective::after_discriminator_update(models::DiscriminatorImpl& d) const {
 }
 
 PhaseLoss Objective::generator(Players& p, const PhaseBatch& b) const {
-  const torch::Tensor made = generate(p, b);
-  const torch::Tensor fake = augment::random_apply(p.augment_ops, made, p.augment, p.shard);
+  torch::Tensor made, fake;
   models::Judgement j;
-  if (gan_weight_ == 0) {  // the L1-only baseline: D's view is logged, but nothing flows back through it
-    torch::NoGradGuard no_grad;
-    j = p.d->judge(beside(b, fake.detach()), b.y_fake);
-  } else {
-    j = p.d->judge(beside(b, fake), b.y_fake);
+  {
+    precision::Autocast amp(p.bf16);  // bf16: G's weights cast once for the phase
+    made = generate(p, b);
+    fake = augment::random_apply(p.augment_ops, made, p.augment, p.shard);
+    if (gan_weight_ == 0) {  // the L1-only baseline: D's view is logged, but nothing flows back through it
+      torch::NoGradGuard no_grad;
+      j = judged(p, beside(b, fake.detach()), b.y_fake);
+    } else {
+      j = judged(p, beside(b, fake), b.y_fake);
+    }
   }
   PhaseLoss out{adversarial_->g_loss(j.logits), {}, {}, j.logits};
   if (gan_weight_ == 0)

@@ -8,6 +8,7 @@
 
 #include "ganforge/core/error.h"
 #include "ganforge/ops/kernels.h"
+#include "ganforge/ops/precision.h"
 
 namespace ganforge::models {
 namespace {
@@ -77,7 +78,8 @@ SgemmFn onednn_sgemm() {
 
 bool fast_path(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
   auto ok = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; };
-  return onednn_sgemm() && x.dim() == 2 && w.dim() == 2 && ok(x) && ok(w) && (!b.defined() || ok(b)) &&
+  // Under bf16 autocast, torch::linear: autocast casts it to bf16 (oneDNN's bf16 GEMM).
+  return onednn_sgemm() && !precision::autocast_on() && x.dim() == 2 && w.dim() == 2 && ok(x) && ok(w) && (!b.defined() || ok(b)) &&
          x.size(1) == w.size(1) && (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0))) && x.size(0) > 0 &&
          !x.is_sparse() && !w.is_sparse() && !x._fw_grad(0).defined() && !w._fw_grad(0).defined();
 }

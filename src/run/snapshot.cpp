@@ -86,7 +86,8 @@ torch::Tensor generate(models::GeneratorImpl& net, const ModelConfig& cfg, int64
   for (int64_t done = 0; done < n; done += batch) {
     const int64_t b = std::min(batch, n - done);
     const auto z = models::sample_noise(cfg, b, gen).to(device);
-    parts.push_back(net.generate(z, labels.defined() ? labels.narrow(0, done, b).to(device) : labels).cpu());
+    // fp32 out also under bf16 autocast (a no-op in fp32).
+    parts.push_back(net.generate(z, labels.defined() ? labels.narrow(0, done, b).to(device) : labels).cpu().to(torch::kFloat));
   }
   if (was_training) net.train();
   return parts.size() == 1 ? parts[0] : torch::cat(parts);  // one batch: no copy

@@ -26,7 +26,9 @@ class Frozen {
   torch::nn::Module& m_;
 };
 
-losses::Players players(TrainState& s) { return {s.g, s.d, s.noise_gen, s.augment_gen, s.augment_ops, s.shard()}; }
+losses::Players players(TrainState& s) {
+  return {s.g, s.d, s.noise_gen, s.augment_gen, s.augment_ops, s.shard(), s.cfg.train.precision == "bf16"};
+}
 
 // A data-parallel step's exchange: `net`'s gradients, `extra` tensors (float32) and `stats` averaged over the
 // ranks in one call (one allreduce per bucket), with this rank's stop request riding along as the last

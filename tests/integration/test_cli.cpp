@@ -83,6 +83,61 @@ TEST(Bench, TimesACaseServesTheProtocolAndRefusesUnknownCases) {
   }
 }
 
+// train.precision = "bf16" and --precision bf16: taken where the CPU multiplies bf16 natively, refused in one
+// line (exit 2, nothing created) where it does not (GANFORGE_TEST_FAULT=no_bf16:1 makes this CPU such a one),
+// and `ganforge info` says which.
+TEST(Precision, Bf16IsTakenOrRefusedAndInfoSaysWhich) {
+  TempDir dir;
+  const std::string no_bf16 = "GANFORGE_TEST_FAULT=no_bf16:1 ";
+  auto r = test::run_cli("info", no_bf16);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("bf16: not native on this CPU"), std::string::npos) << r.output;
+  r = test::train_short("seed-keras-mlp", 5, dir / "refused", "--set train.precision=bf16", no_bf16);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("train.precision = 'bf16' needs a CPU that multiplies bf16 natively (AVX512-BF16)"),
+            std::string::npos) << r.output;
+  EXPECT_EQ(test::count_lines(r.output), 1u) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "refused")) << "nothing is created for a refused run";
+  for (const std::string args : {"sample --run " + (dir / "none") + " --precision bf16 --out " + (dir / "x.png"),
+                                 std::string("bench --case mlp --precision bf16 --rounds 1")}) {
+    r = test::run_cli(args, no_bf16);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find("'bf16' needs a CPU that multiplies bf16 natively"), std::string::npos) << r.output;
+  }
+  r = test::train_short("seed-keras-mlp", 5, dir / "fp16", "--set train.precision=fp16");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("train.precision = 'fp16' is not allowed; choose one of: fp32, bf16"), std::string::npos)
+      << r.output;
+
+  r = test::run_cli("info");
+  const bool native = r.output.find("bf16: native (AVX512-BF16)") != std::string::npos;
+  if (!native) {
+    EXPECT_NE(r.output.find("bf16: not native on this CPU"), std::string::npos) << r.output;
+    GTEST_SKIP() << "no native bf16 here: the refusals above are what this CPU gives";
+  }
+  r = test::run_cli("train --config " + test::source_dir() + "/configs/seed-keras-mlp.toml --set train.steps=20 "
+                    "--set train.sample_every=0 --set train.precision=bf16 --out " + (dir / "bf16"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("precision: bf16"), std::string::npos) << "the run says it trains in bf16:\n" << r.output;
+  for (const std::string p : {"fp32", "bf16"}) {
+    r = test::run_cli("sample --run " + (dir / "bf16") + " --n 16 --precision " + p + " --out " + (dir / (p + ".idx")));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  // The same z through the same G: bf16 products move pixels by a few levels at most, and some of them.
+  const auto a = idx::read_images(dir / "fp32.idx"), b = idx::read_images(dir / "bf16.idx");
+  ASSERT_EQ(a.pixels.size(), b.pixels.size());
+  int worst = 0, moved = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) {
+    const int d = std::abs(int(a.pixels[i]) - int(b.pixels[i]));
+    worst = std::max(worst, d), moved += d > 0;
+  }
+  EXPECT_GT(moved, 0) << "sample --precision bf16 gave fp32's pixels exactly: was bf16 used?";
+  EXPECT_LE(worst, 16) << "bf16 sampling strays from fp32's";
+  r = test::run_cli("bench --case mlp --precision bf16 --rounds 1 --round-seconds 0.05");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nmlp "), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace ganforge
 

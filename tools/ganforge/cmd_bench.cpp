@@ -17,6 +17,7 @@ struct BenchArgs {
   double round_seconds = 0.5;
   int threads = 0;
   bool serve = false;
+  std::string precision = "fp32";
 };
 
 double median(std::vector<double> v) {
@@ -37,18 +38,20 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--round-seconds", args->round_seconds, "about how long each round runs")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", args->threads, "intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--precision", args->precision, "fp32 (default) or bf16: every case under bf16 autocast")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--serve", args->serve, "one case, driven over stdin/stdout by bench/compare.py");
   cmd->callback([args]() {
     runtime::configure(args->threads);
     if (args->cases.empty()) args->cases = bench::case_names();
     if (args->serve) {
       if (args->cases.size() != 1) throw UserError("bench: --serve takes exactly one --case");
-      bench::serve(bench::make_case(args->cases[0]), stdin, stdout);
+      bench::serve(bench::make_case(args->cases[0], args->precision), stdin, stdout);
       return;
     }
     std::printf("%-13s %10s %10s %12s %9s  %s\n", "case", "min ms", "median ms", "samples/s", "RSS MiB", "what");
     for (const auto& name : args->cases) {
-      const bench::Case c = bench::make_case(name);
+      const bench::Case c = bench::make_case(name, args->precision);
       const double first = bench::time_ms(c, 1);  // warm-up, and the size of a round
       const int64_t iters = std::max<int64_t>(1, static_cast<int64_t>(1000 * args->round_seconds / first));
       std::vector<double> per_iter;

@@ -25,6 +25,10 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--features", opts->features, "TorchScript feature extractor (.pt) instead of the evaluator");
   cmd->add_option("--evaluator", opts->evaluator, "evaluator file (default: the dataset's, trained on first use)");
   cmd->add_option("--threads", *threads, "intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--precision", opts->precision,
+                  "fp32 (default) or bf16: the evaluator's features in bf16, faster, metrics within a small "
+                  "shift (docs/bf16.md); G samples in fp32 either way")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--json", opts->json, "print the result as one JSON line");
   cmd->callback([opts, threads]() {
     if (opts->run_dir.empty() && opts->checkpoint.empty() && opts->samples.empty())

@@ -20,6 +20,9 @@ void add_sample(CLI::App& app) {
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--label", opts->label, "conditional runs: images of this class only")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--precision", opts->precision,
+                  "fp32 (default) or bf16: G's products in bf16 (CPUs with AVX512-BF16; `ganforge info` says)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   auto labels = std::make_shared<std::string>();
   cmd->add_option("--labels", *labels, "conditional runs: 'all' = --n images of each class, a grid row per class")
       ->check(CLI::IsMember({"all"}));

@@ -20,8 +20,10 @@ struct Case {
 
 // The case names, in table order: mlp, dcgan64, dcgan128, wgangp, sample-mlp, sample-dcgan, eval, sgemm.
 const std::vector<std::string>& case_names();
-// Builds the case's models and inputs (fixed seeds); UserError for an unknown name.
-Case make_case(const std::string& name);
+// Builds the case's models and inputs (fixed seeds); UserError for an unknown name. precision "bf16": the
+// same work under bf16 autocast (training as train.precision = "bf16", sampling and eval as --precision bf16;
+// sgemm: a bf16 x bf16 product, the bf16 peak).
+Case make_case(const std::string& name, const std::string& precision = "fp32");
 
 // Milliseconds that `iters` iterations take, after none.
 double time_ms(const Case& c, int64_t iters);

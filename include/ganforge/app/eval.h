@@ -25,6 +25,7 @@ struct EvalOptions {
   std::string metrics;
   std::string features;    // a TorchScript feature extractor instead of the built-in evaluator
   std::string evaluator;   // a specific evaluator file instead of the dataset's cached one
+  std::string precision = "fp32";  // "bf16": the evaluator's features under bf16 autocast (G samples in fp32)
   bool json = false;       // print the JSON line instead of the table
   FILE* out = stdout;
   FILE* console = stderr;  // progress (evaluator training, feature extraction)

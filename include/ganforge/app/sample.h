@@ -16,6 +16,7 @@ struct SampleOptions {
   int64_t batch = 1024;  // images generated per forward pass
   int64_t label = -1;     // conditional runs: every image of this class (-1: every class equally often)
   bool all_labels = false;  // conditional runs: n images of each class, a grid row per class
+  std::string precision = "fp32";  // or "bf16": G's products under bf16 autocast (ops/precision.h)
 };
 
 // For a conditional run, `sample --out X.idx[.gz]` also writes the classes to X-labels.idx[.gz].

@@ -99,6 +99,7 @@ struct TrainConfig {
   int64_t threads = 0;       // intra-op threads; 0: one per core
   bool deterministic = false;  // one thread and deterministic algorithms: bitwise-repeatable runs
   std::string device = "cpu";  // cpu | cuda
+  std::string precision = "fp32";  // fp32 | bf16 (bf16 products, fp32 weights and optimizer; ops/precision.h)
 };
 
 }  // namespace ganforge

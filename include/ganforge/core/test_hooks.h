@@ -9,6 +9,7 @@
 //   nospace:SUFFIX[@N]  not a kill: that write fails with ENOSPC after writing half its bytes
 //   diverge:N     not a kill: after step N, nudge one of D's weights (the ranks' consistency check must see it)
 //   nonfinite:N   not a kill: D's loss at step N is made NaN, the first time the run reaches step N
+//   no_bf16:1     not a kill: the CPU is taken to have no native bf16 (ops/precision.h)
 //   slow_sampling:1  not a kill: `ganforge serve` holds each sampling request's slot for one extra second
 // In a distributed launch GANFORGE_TEST_FAULT_RANK=R limits the fault to rank R, and a group restarted by the
 // launcher (TORCHELASTIC_RESTART_COUNT > 0) has none.

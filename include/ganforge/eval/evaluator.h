@@ -86,6 +86,7 @@ class Extractor {
   std::string path;  // the file it came from
   std::string hash;  // FNV-1a 64 of the file's bytes (hex): names the extractor in manifests and caches
   double test_accuracy = -1;  // the evaluator's own test accuracy (-1: unknown)
+  bool bf16 = false;  // extract() computes under bf16 autocast (ops/precision.h); features returned in fp32
 };
 
 // The built-in extractor around NET (its features and class probabilities), put in eval mode; `load`
@@ -111,6 +112,7 @@ std::unique_ptr<Extractor> stacked(std::unique_ptr<Extractor> digit);
 
 // Features (and probabilities) of many images, `batch` at a time in inference mode. `images` may be uint8
 // [0, 255] (converted to [-1, 1] per batch, so a whole dataset is never held as float) or float [-1, 1].
+// With ex.bf16, each batch under bf16 autocast (outputs in fp32).
 Outputs extract(Extractor& ex, const torch::Tensor& images, int64_t batch = 500);
 
 }  // namespace ganforge::evaluator

@@ -23,9 +23,10 @@ nlohmann::json json_number(double v);
 class ImageMetrics {
  public:
   // `features`: a TorchScript extractor; else `evaluator_file`; else the dataset's evaluator, trained and
-  // cached on first use. Progress on `console` (may be null).
+  // cached on first use. Progress on `console` (may be null). `precision`: "fp32", or "bf16" for features
+  // computed under bf16 autocast (faster; the metrics move a little: docs/bf16.md), cached apart.
   ImageMetrics(const std::string& dataset, const std::string& data_dir, const std::string& features,
-               const std::string& evaluator_file, FILE* console);
+               const std::string& evaluator_file, FILE* console, const std::string& precision = "fp32");
   ~ImageMetrics();
   // Metric names from a comma-separated list (fid, kid, is, pr, dc, classes; empty or "all": every one the
   // extractor supports). UserError for an unknown name or one the extractor cannot give.

@@ -27,6 +27,7 @@ struct Players {
   at::Generator& augment;  // DiffAugment's draws
   const std::vector<std::string>& augment_ops;
   Shard shard;  // a data-parallel run: per-sample draws are made for the whole batch, this slice kept
+  bool bf16 = false;  // train.precision = "bf16": G's and D's forwards under bf16 autocast, outputs back to fp32
 };
 
 // One phase's batch.
