@@ -76,12 +76,46 @@ SgemmFn onednn_sgemm() {
   return fn;
 }
 
-bool fast_path(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+// dnnl_gemm_bf16bf16f32: C (float) = alpha op(A) op(B) + beta C with A and B bf16 (uint16_t), row-major.
+using GemmBf16Fn = int (*)(char, char, int64_t, int64_t, int64_t, float, const uint16_t*, int64_t, const uint16_t*,
+                           int64_t, float, float*, int64_t);
+
+GemmBf16Fn onednn_gemm_bf16() {
+  static const GemmBf16Fn fn = []() -> GemmBf16Fn {
+    if (const char* v = std::getenv("GANFORGE_GEMM"); v && std::string(v) == "libtorch") return nullptr;
+    if (void* f = dlsym(RTLD_DEFAULT, "dnnl_gemm_bf16bf16f32")) return reinterpret_cast<GemmBf16Fn>(f);
+    for (const char* lib : {"libdnnl.so.3", "libdnnl.so.2"})
+      if (void* h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD))
+        if (void* f = dlsym(h, "dnnl_gemm_bf16bf16f32")) return reinterpret_cast<GemmBf16Fn>(f);
+    return nullptr;
+  }();
+  return fn;
+}
+
+// C [m, n] (float) = op(A) op(B) + beta C, A and B bf16 tensors' data.
+void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const torch::Tensor& a, int64_t lda,
+               const torch::Tensor& b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const int status = onednn_gemm_bf16()(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f,
+                                        static_cast<const uint16_t*>(a.data_ptr()), lda,
+                                        static_cast<const uint16_t*>(b.data_ptr()), ldb, beta, c, ldc);
+  TORCH_CHECK(status == 0, "dnnl_gemm_bf16bf16f32 failed with status ", status);
+}
+
+// The checks both custom paths share: float32 CPU matrices of matching shapes, no sparse or forward-mode.
+bool plain_fp32_product(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
   auto ok = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; };
-  // Under bf16 autocast, torch::linear: autocast casts it to bf16 (oneDNN's bf16 GEMM).
-  return onednn_sgemm() && !precision::autocast_on() && x.dim() == 2 && w.dim() == 2 && ok(x) && ok(w) && (!b.defined() || ok(b)) &&
-         x.size(1) == w.size(1) && (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0))) && x.size(0) > 0 &&
-         !x.is_sparse() && !w.is_sparse() && !x._fw_grad(0).defined() && !w._fw_grad(0).defined();
+  return x.dim() == 2 && w.dim() == 2 && ok(x) && ok(w) && (!b.defined() || ok(b)) && x.size(1) == w.size(1) &&
+         (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0))) && x.size(0) > 0 && !x.is_sparse() &&
+         !w.is_sparse() && !x._fw_grad(0).defined() && !w._fw_grad(0).defined();
+}
+
+bool fast_path(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  return onednn_sgemm() && !precision::autocast_on() && plain_fp32_product(x, w, b);
+}
+
+// Under bf16 autocast: bf16 products with fp32 results (dnnl_gemm_bf16bf16f32).
+bool bf16_path(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  return onednn_gemm_bf16() && precision::autocast_on() && plain_fp32_product(x, w, b);
 }
 
 // y [N, out] = x [N, in] W^T + b, all contiguous.
@@ -174,6 +208,76 @@ struct LinearNoBiasFunction : torch::autograd::Function<LinearNoBiasFunction> {
   }
 };
 
+// y = x W^T + b under bf16 autocast: x and W rounded to bf16, the products accumulated and returned in fp32
+// (so what follows, activations and losses, runs in fp32), the bias added in fp32. Backward: the output
+// gradient rounded to bf16, input and weight gradients from bf16 products in fp32, the bias gradient an
+// fp32 column sum; the gradients reach the fp32 parameters in fp32. Under create_graph (penalties), the
+// differentiable fp32 operations, as the fp32 path does.
+torch::Tensor linear_bf16_forward(const torch::Tensor& xb, const torch::Tensor& wb, const torch::Tensor& b) {
+  const int64_t n = xb.size(0), in = xb.size(1), out = wb.size(0);
+  torch::Tensor y = b.defined() ? b.expand({n, out}).clone(at::MemoryFormat::Contiguous)
+                                : torch::empty({n, out}, xb.options().dtype(torch::kFloat));
+  gemm_bf16(false, true, n, out, in, xb, in, wb, in, b.defined() ? 1.0f : 0.0f, y.data_ptr<float>(), out);
+  return y;
+}
+
+torch::Tensor linear_bf16_save(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b) {
+  const torch::Tensor xb = x.to(torch::kBFloat16).contiguous(), wb = w.to(torch::kBFloat16).contiguous();
+  ctx->save_for_backward({x, w});
+  ctx->saved_data["xb"] = xb;
+  ctx->saved_data["wb"] = wb;
+  return linear_bf16_forward(xb, wb, b);
+}
+
+torch::autograd::variable_list linear_bf16_backward(torch::autograd::AutogradContext* ctx, const torch::Tensor& grad,
+                                                    bool has_bias) {
+  const torch::Tensor gy = grad.contiguous();
+  torch::Tensor gx, gw, gb;
+  if (torch::GradMode::is_enabled()) {  // create_graph: differentiable fp32 operations
+    const auto saved = ctx->get_saved_variables();
+    if (ctx->needs_input_grad(0)) gx = gy.mm(saved[1]);
+    if (ctx->needs_input_grad(1)) gw = gy.t().mm(saved[0]);
+    if (has_bias && ctx->needs_input_grad(2)) gb = gy.sum(0);
+  } else {
+    const torch::Tensor xb = ctx->saved_data["xb"].toTensor(), wb = ctx->saved_data["wb"].toTensor();
+    const int64_t n = xb.size(0), in = xb.size(1), out = wb.size(0);
+    const torch::Tensor gyb = gy.to(torch::kBFloat16);
+    if (ctx->needs_input_grad(0)) {  // [N, in] = gy [N, out] W [out, in]
+      gx = torch::empty({n, in}, gy.options());
+      gemm_bf16(false, false, n, in, out, gyb, out, wb, in, 0, gx.data_ptr<float>(), in);
+    }
+    if (ctx->needs_input_grad(1)) {  // [out, in] = gy^T x
+      gw = torch::empty({out, in}, gy.options());
+      gemm_bf16(true, false, out, in, n, gyb, out, xb, in, 0, gw.data_ptr<float>(), in);
+    }
+    if (has_bias && ctx->needs_input_grad(2)) gb = column_sums(gy);
+  }
+  if (has_bias) return {gx, gw, gb};
+  return {gx, gw};
+}
+
+struct LinearBf16Function : torch::autograd::Function<LinearBf16Function> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b) {
+    return linear_bf16_save(ctx, x, w, b.contiguous());
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return linear_bf16_backward(ctx, grads[0], true);
+  }
+};
+
+struct LinearBf16NoBiasFunction : torch::autograd::Function<LinearBf16NoBiasFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w) {
+    return linear_bf16_save(ctx, x, w, torch::Tensor());
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    return linear_bf16_backward(ctx, grads[0], false);
+  }
+};
+
 }  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
@@ -187,6 +291,14 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const fl
 std::string gemm_kernel() { return onednn_sgemm() ? "onednn" : "libtorch"; }
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (bf16_path(x, weight, bias)) {
+    const bool track = torch::GradMode::is_enabled() &&
+                       (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+    if (!track)
+      return linear_bf16_forward(x.to(torch::kBFloat16).contiguous(), weight.to(torch::kBFloat16).contiguous(),
+                                 bias.defined() ? bias.contiguous() : bias);
+    return bias.defined() ? LinearBf16Function::apply(x, weight, bias) : LinearBf16NoBiasFunction::apply(x, weight);
+  }
   if (!fast_path(x, weight, bias)) return torch::linear(x, weight, bias);
   const torch::Tensor xc = x.contiguous(), wc = weight.contiguous(), bc = bias.defined() ? bias.contiguous() : bias;
   const bool track = torch::GradMode::is_enabled() &&
@@ -258,6 +370,14 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
     return v && std::string(v) == "libtorch";
   }();
   if (stock || weight.size(1) == 1) return torch::conv_transpose2d(x, weight, bias, stride, padding);
+  // Under bf16 autocast, cast as autocast casts torch::conv_transpose2d (it does not see this function): bf16
+  // input, weight and bias, a bf16 output; the casts are differentiable, so the gradients reach the fp32
+  // parameters in fp32.
+  if (precision::autocast_on()) {
+    const torch::Tensor xb = x.to(torch::kBFloat16), wb = weight.to(torch::kBFloat16);
+    torch::Tensor y = TransposedConvolution::apply(xb, wb, stride, padding);
+    return bias.defined() ? y + bias.to(torch::kBFloat16).view({1, -1, 1, 1}) : y;
+  }
   torch::Tensor y = TransposedConvolution::apply(x, weight, stride, padding);
   return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
 }

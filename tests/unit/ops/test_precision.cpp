@@ -27,12 +27,21 @@ TEST(Precision, OffChangesNothingOnMultipliesInBf16AndLeavingRestores) {
   {
     precision::Autocast on(true);
     EXPECT_TRUE(precision::autocast_on());
-    const torch::Tensor y = models::linear(x, w, b);  // ganforge's fp32 GEMM steps aside: autocast's bf16
-    EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
-    // bf16 inputs (8 significant bits): within a few bf16 steps of the fp32 product, but not equal to it.
-    const torch::Tensor err = (y.to(torch::kFloat) - plain).abs();
-    EXPECT_LT(err.max().item<float>(), 0.05f * plain.abs().max().item<float>());
-    EXPECT_GT(err.max().item<float>(), 0.0f);
+    // ganforge's linear layers: bf16 products accumulated in fp32, an fp32 result (what follows runs in fp32);
+    // the product of the bf16-rounded operands, to fp32 rounding, and not the fp32 product.
+    const torch::Tensor y = models::linear(x, w, b);
+    EXPECT_EQ(y.scalar_type(), torch::kFloat);
+    const auto round = [](const torch::Tensor& t) { return t.to(torch::kBFloat16).to(torch::kDouble); };
+    const torch::Tensor exact = (round(x).mm(round(w).t()) + b.to(torch::kDouble)).to(torch::kFloat);
+    EXPECT_LT((y - exact).abs().max().item<float>(), 1e-4f * exact.abs().max().item<float>());
+    EXPECT_GT((y - plain).abs().max().item<float>(), 1e-3f * plain.abs().max().item<float>());
+    // Without a bias, and with gradients: fp32 gradients from bf16 products, close to the fp32 ones.
+    const torch::Tensor wg = w.clone().requires_grad_(true);
+    models::linear(x, wg, torch::Tensor()).square().sum().backward();
+    EXPECT_EQ(wg.grad().scalar_type(), torch::kFloat);
+    const torch::Tensor want = 2 * (x.mm(w.t())).t().mm(x);
+    EXPECT_LT((wg.grad() - want).abs().max().item<float>(), 0.02f * want.abs().max().item<float>());
+    EXPECT_EQ(torch::linear(x, w, b).scalar_type(), torch::kBFloat16) << "LibTorch's own layers: autocast's bf16";
     {
       precision::Autocast nested(true);
       EXPECT_EQ(torch::mm(x, w.t()).scalar_type(), torch::kBFloat16);
