@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Mode-collapse benchmarks over seeds (issue 21): each config trained with several seeds and measured by
 `ganforge eval` (2D toys: modes covered, high-quality share, reverse KL, the PacGAN protocol on 2,500
-samples; Stacked MNIST: modes covered and KL over 26,000 samples), mean and standard deviation per config.
+samples; Stacked MNIST: modes covered, KL to the real modes and FID over 26,000 samples), mean and standard deviation per config.
 
 Raw per-seed lines go to OUT.jsonl as they come (a rerun skips the runs already there); OUT.md is the table.
 --jobs N trains N runs side by side, each with cores / N intra-op threads (the small 2D networks use two
@@ -24,6 +24,25 @@ from bench_util import cli, read_jsonl
 def stem(config):
     """A config's name: its file name without .toml (the run folders and table rows use it)."""
     return os.path.splitext(os.path.basename(config))[0]
+
+
+def is_image(line):
+    """A Stacked MNIST (image) line: modes from the evaluator's classes, no high-quality share."""
+    return "high_quality" not in line
+
+
+def row_image(name, lines):
+    def stat(key):
+        v = [l[key] for l in lines if l.get(key) is not None]
+        return (statistics.mean(v), statistics.stdev(v) if len(v) > 1 else 0.0) if v else (float("nan"), 0.0)
+    cov, cov_sd = stat("modes_covered")
+    kl, kl_sd = stat("kl")
+    fid, fid_sd = stat("fid")
+    modes = lines[0]["modes"]
+    secs = statistics.mean(l["train_seconds"] for l in lines)
+    all_modes = sum(l["modes_covered"] == modes for l in lines)
+    return (f"| `{name}` | {len(lines)} | {cov:.1f} +- {cov_sd:.1f} / {modes} | {all_modes}/{len(lines)} | "
+            f"{kl:.3f} +- {kl_sd:.3f} | {fid:.2f} +- {fid_sd:.2f} | {secs:.0f} s |")
 
 
 def row(name, lines):
@@ -72,7 +91,10 @@ def main():
     ap.add_argument("--figure", action="store_true",
                     help="also OUT.png: each run's last samples picture, a row per config, a column per seed")
     ap.add_argument("--out", default="docs/results/remedies")
+    ap.add_argument("--eval-metrics", default="",
+                    help="image runs: `ganforge eval --metrics` (default: every metric; e.g. fid,classes)")
     a = ap.parse_args()
+    a.eval_args = ["--metrics", a.eval_metrics] if a.eval_metrics else []
     done = {(j["config"], j["seed"]): j for j in read_jsonl(a.out + ".jsonl")}
     threads = max(1, (os.cpu_count() or 1) // a.jobs) if a.jobs > 1 else 0
     lock = threading.Lock()
@@ -86,17 +108,25 @@ def main():
         t0 = time.time()
         cli("train", config, "--out", run, "--overwrite", "--quiet", *sets)
         seconds = time.time() - t0
-        e = json.loads(cli("eval", "--run", run, "--json").strip().splitlines()[-1])
+        e = json.loads(cli("eval", "--run", run, "--json", *a.eval_args).strip().splitlines()[-1])
         line = {"config": name, "seed": seed, "step": e["step"], "train_seconds": round(seconds, 1),
-                "jobs": a.jobs, "overrides": a.set, **e["generated"]}
-        line.pop("counts", None)
-        line["modes_counts"] = e["generated"].get("counts")
+                "jobs": a.jobs, "overrides": a.set}
+        g = e["generated"]
+        if "classes" in g:  # Stacked MNIST: the evaluator's 1,000 modes (VEEGAN/PacGAN protocol), and FID
+            c = g["classes"]
+            line.update({"n": g["n"], "modes_covered": c["covered"], "modes": c["of"], "kl": c["kl"],
+                         "kl_uniform": c["kl_uniform"], "fid": g.get("fid"), "modes_counts": c["counts"]})
+        else:
+            line.update(g)
+            line.pop("counts", None)
+            line["modes_counts"] = g.get("counts")
         with lock:
             done[(name, seed)] = line
             with open(a.out + ".jsonl", "a") as f:
                 f.write(json.dumps(line) + "\n")
-            print(f"{name} seed {seed}: {line['modes_covered']}/{line['modes']} modes, "
-                  f"{100 * line['high_quality']:.1f}% high quality, reverse KL {line['reverse_kl']:.4f} "
+            quality = (f"KL {line['kl']:.3f}, FID {line['fid']:.2f}" if is_image(line) else
+                       f"{100 * line['high_quality']:.1f}% high quality, reverse KL {line['reverse_kl']:.4f}")
+            print(f"{name} seed {seed}: {line['modes_covered']}/{line['modes']} modes, {quality} "
                   f"({seconds:.0f} s)", flush=True)
 
     todo = [(c, s) for c in a.configs for s in a.seeds
@@ -104,19 +134,31 @@ def main():
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
         for f in [pool.submit(one, c, s) for c, s in todo]:
             f.result()  # a failed run stops the table with its error
-    md = ["| config | seeds | modes covered (mean +- sd) | seeds with every mode | high quality | reverse KL | "
-          "training time per seed |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = {}
     for config in a.configs:
         name = stem(config)
         lines = [done[(name, s)] for s in a.seeds if (name, s) in done]
         if lines:
-            md.append(row(name, lines))
+            rows[name] = lines
+    images = any(is_image(lines[0]) for lines in rows.values())
+    if images:
+        md = ["| config | seeds | modes covered (mean +- sd) | seeds with every mode | KL to the real modes | FID | "
+              "training time per seed |", "|---|---:|---:|---:|---:|---:|---:|"]
+    else:
+        md = ["| config | seeds | modes covered (mean +- sd) | seeds with every mode | high quality | reverse KL | "
+              "training time per seed |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, lines in rows.items():
+        md.append(row_image(name, lines) if images else row(name, lines))
     md.append("")
-    md.append("2,500 samples per seed (PacGAN protocol: nearest mode within 3 sigma is high quality; a mode is covered "
-              "by at least one such sample; reverse KL of the covered-mode histogram to uniform); standard "
-              "deviation over seeds (n - 1). Command: `/usr/bin/python3 bench/remedies.py --configs "
+    protocol = ("26,000 samples per seed (VEEGAN/PacGAN protocol: each channel's digit named by the evaluator, a "
+                "mode covered by at least one sample; KL of the mode histogram to the real data's; FID of the "
+                "stacked features against the real train split)" if images else
+                "2,500 samples per seed (PacGAN protocol: nearest mode within 3 sigma is high quality; a mode is "
+                "covered by at least one such sample; reverse KL of the covered-mode histogram to uniform)")
+    md.append(protocol + "; standard deviation over seeds (n - 1). Command: `/usr/bin/python3 bench/remedies.py --configs "
               + " ".join(a.configs) + " --seeds " + " ".join(map(str, a.seeds))
               + "".join(f" --set {s}" for s in a.set) + (f" --jobs {a.jobs}" if a.jobs > 1 else "")
+              + (f" --eval-metrics {a.eval_metrics}" if a.eval_metrics else "")
               + f" --out {a.out}`" + (f"; {a.jobs} runs side by side, {threads} thread(s) each: the training "
                                       "times are under that load" if a.jobs > 1 else ""))
     with open(a.out + ".md", "w") as f:

@@ -109,6 +109,13 @@ TEST(Precision, Bf16IsTakenOrRefusedAndInfoSaysWhich) {
   EXPECT_NE(r.output.find("train.precision = 'fp16' is not allowed; choose one of: fp32, bf16"), std::string::npos)
       << r.output;
 
+  // A 2D run has no image features to compute in bf16: said, not ignored.
+  r = test::train_short("ring8-gan", 5, dir / "ring8");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli("eval --run " + (dir / "ring8") + " --precision bf16");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--precision bf16 is for the evaluator's image features"), std::string::npos) << r.output;
+
   r = test::run_cli("info");
   const bool native = r.output.find("bf16: native (AVX512-BF16)") != std::string::npos;
   if (!native) {
