@@ -5,6 +5,7 @@
 #include <c10/util/MathConstants.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <mutex>
 
 // LibTorch's own AVX2 log and sincos (the functions its normal_fill_AVX2 uses), compiled for AVX2 + FMA in
@@ -37,6 +38,51 @@ void box_muller_16(float* data) {
   _mm256_storeu_ps(data + 8, _mm256_fmadd_ps(_mm256_mul_ps(radius, sin_theta), one, zero));
 }
 
+// LibTorch's at::mt19937 (ATen/core/MT19937RNGEngine.h) written so that the compiler vectorizes it: the
+// same state words, the same outputs in the same order. Its operator() twists the 624-word state when it
+// runs out and tempers one word per call, serially; here a whole state is twisted in two loops (the first
+// reads words 397 ahead, not yet rewritten; the second words 227 behind, already rewritten: both
+// vectorizable), and a run of words is tempered and turned into uniforms in one pass.
+constexpr int kStateN = 624, kStateM = 397;
+
+inline uint32_t twist(uint32_t u, uint32_t v) {
+  return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1u) ? 0x9908b0dfu : 0u);
+}
+
+void next_state(uint32_t* __restrict p) {
+  for (int i = 0; i < kStateN - kStateM; ++i) p[i] = p[i + kStateM] ^ twist(p[i], p[i + 1]);
+  for (int i = kStateN - kStateM; i < kStateN - 1; ++i) p[i] = p[i - (kStateN - kStateM)] ^ twist(p[i], p[i + 1]);
+  p[kStateN - 1] = p[kStateM - 1] ^ twist(p[kStateN - 1], p[0]);
+}
+
+// at::uniform_real_distribution<float>(0, 1) of each tempered word: its low 24 bits over 2^24.
+void temper_to_uniforms(const uint32_t* __restrict words, int64_t n, float* __restrict out) {
+  for (int64_t k = 0; k < n; ++k) {
+    uint32_t y = words[k];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= (y >> 18);
+    out[k] = static_cast<float>(static_cast<int32_t>(y & ((1u << 24) - 1))) * (1.0f / static_cast<float>(1u << 24));
+  }
+}
+
+// n calls of uniform(engine) below, at once: the engine is left where those calls leave it.
+void fill_uniforms(at::mt19937& engine, float* out, int64_t n) {
+  at::mt19937_data_pod d = engine.data();
+  for (int64_t i = 0; i < n;) {
+    // operator() twists when --left reaches 0, then takes state[next++]: left - 1 words remain untwisted.
+    if (d.left_ == 1) {
+      next_state(d.state_.data());
+      d.left_ = kStateN + 1, d.next_ = 0;  // as operator() leaves them one word before
+    }
+    const int64_t k = std::min<int64_t>(d.left_ - 1, n - i);
+    temper_to_uniforms(d.state_.data() + d.next_, k, out + i);
+    d.left_ -= static_cast<int>(k), d.next_ += static_cast<uint32_t>(k), i += k;
+  }
+  engine.set_data(d);
+}
+
 }  // namespace
 }  // namespace ganforge::ops
 #pragma GCC pop_options
@@ -58,7 +104,7 @@ at::Tensor parallel_randn(int64_t rows, int64_t cols, at::Generator& gen) {
   auto* impl = at::check_generator<at::CPUGeneratorImpl>(gen);
   std::lock_guard<std::mutex> lock(gen.mutex());
   at::mt19937 engine = impl->engine();
-  for (int64_t i = 0; i < size; ++i) data[i] = uniform(engine);
+  fill_uniforms(engine, data, size);
   at::parallel_for(0, size / 16, 256, [data](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) box_muller_16(data + 16 * b);
   });
