@@ -47,13 +47,18 @@ std::set<std::string> parse_metrics(const std::string& list, bool has_classes) {
   return out;
 }
 
+// How features are computed, in the cache's file names: features cached by an older computation are not
+// mixed with new ones. f2: the built-in evaluator with its batch norms folded (evaluator.cpp).
+constexpr const char* kFeaturesVersion = "f2";
+
 // Features of a real split: read from the cache when there, else computed and cached (atomically; a cache
 // that cannot be written or read is reported and bypassed, never fatal).
 evaluator::Outputs real_outputs(evaluator::Extractor& ex, const data::Dataset& ds, const std::string& split,
                                 FILE* console) {
   const std::string data_hash = fs::fnv1a64_hex(ds.images.data_ptr(), static_cast<size_t>(ds.images.numel()));
   const fsys::path file = fsys::path(evaluator::cache_dir()) / "features" /
-                          (ds.name + "-" + split + "-" + ex.hash + (ex.bf16 ? "-bf16" : "") + "-" + data_hash + ".pt");
+                          (ds.name + "-" + split + "-" + ex.hash + (ex.bf16 ? "-bf16" : "") + "-" + kFeaturesVersion +
+                           "-" + data_hash + ".pt");
   std::error_code ec;
   if (fsys::exists(file, ec)) {
     try {
