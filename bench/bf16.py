@@ -17,13 +17,12 @@ fp32 2048^3 with oneDNN's sgemm, bf16 with LibTorch's bf16 product), bf16's spee
   /usr/bin/python3 bench/bf16.py --json bench/results/bf16.json > bench/results/bf16.md   # ~10 min
   /usr/bin/python3 bench/bf16.py --table-from bench/results/bf16.json
 """
-import argparse
 import os
 import statistics
 import sys
 
-from bench_util import add_results_args, add_round_args, environment, read_results, write_results
-from compare import ROOT, TRAINING, Worker, run_rounds
+from bench_util import environment
+from compare import ROOT, TRAINING, Worker, run_main, run_rounds
 
 CASES = ["sgemm", "mlp", "dcgan64", "dcgan128", "wgangp", "sample-mlp", "sample-dcgan", "eval"]
 
@@ -90,24 +89,7 @@ def report(results, out):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--case", action="append", choices=CASES, help="repeatable; default: all")
-    add_round_args(ap)
-    add_results_args(ap)
-    args = ap.parse_args()
-    if args.table_from:
-        report(read_results(args.table_from)["results"], sys.stdout)
-        return
-    cases = args.case or CASES
-    if "sgemm" not in cases:
-        cases = ["sgemm"] + cases  # the peaks every share is a share of
-    results = []
-    for c in cases:
-        print(f"bf16.py: {c} ...", file=sys.stderr, flush=True)
-        results.append(measure(c, args.ganforge, args.rounds, args.round_seconds))
-    report(results, sys.stdout)
-    if args.json:
-        write_results(args.json, rounds=args.rounds, round_seconds=args.round_seconds, results=results)
+    run_main(__doc__.splitlines()[0], CASES, measure, report, "bf16.py")
 
 
 if __name__ == "__main__":

@@ -144,25 +144,31 @@ def report(results, out):
     out.flush()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--case", action="append", choices=CASES, help="repeatable; default: all")
+def run_main(description, all_cases, measure, report, prog):
+    """The command line of the side-by-side case scripts (compare.py, bf16.py): --case (repeatable), rounds,
+    --json / --table-from; sgemm always runs first, the peak every share is a share of."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--case", action="append", choices=all_cases, help="repeatable; default: all")
     add_round_args(ap)
     add_results_args(ap)
     args = ap.parse_args()
     if args.table_from:
         report(read_results(args.table_from)["results"], sys.stdout)
         return
-    cases = args.case or CASES
+    cases = args.case or all_cases
     if "sgemm" not in cases:
-        cases = ["sgemm"] + cases  # the peak every share is a share of
+        cases = ["sgemm"] + cases
     results = []
     for c in cases:
-        print(f"compare.py: {c} ...", file=sys.stderr, flush=True)
+        print(f"{prog}: {c} ...", file=sys.stderr, flush=True)
         results.append(measure(c, args.ganforge, args.rounds, args.round_seconds))
     report(results, sys.stdout)
     if args.json:
         write_results(args.json, rounds=args.rounds, round_seconds=args.round_seconds, results=results)
+
+
+def main():
+    run_main(__doc__.splitlines()[0], CASES, measure, report, "compare.py")
 
 
 if __name__ == "__main__":

@@ -62,17 +62,19 @@ namespace {
 using SgemmFn = int (*)(char, char, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
                         float, float*, int64_t);
 
-// LibTorch links libdnnl as a shared library (Debian) or carries oneDNN inside libtorch_cpu; either way the
-// symbol is in the process. Not found, or GANFORGE_GEMM=libtorch: null, and linear() is torch::linear.
+// LibTorch links libdnnl as a shared library (Debian) or carries oneDNN inside libtorch_cpu; either way its
+// symbols are in the process. Not found, or GANFORGE_GEMM=libtorch: null, and linear() is torch::linear.
+void* onednn_symbol(const char* name) {
+  if (const char* v = std::getenv("GANFORGE_GEMM"); v && std::string(v) == "libtorch") return nullptr;
+  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
+  for (const char* lib : {"libdnnl.so.3", "libdnnl.so.2"})
+    if (void* h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD))
+      if (void* f = dlsym(h, name)) return f;
+  return nullptr;
+}
+
 SgemmFn onednn_sgemm() {
-  static const SgemmFn fn = []() -> SgemmFn {
-    if (const char* v = std::getenv("GANFORGE_GEMM"); v && std::string(v) == "libtorch") return nullptr;
-    if (void* f = dlsym(RTLD_DEFAULT, "dnnl_sgemm")) return reinterpret_cast<SgemmFn>(f);
-    for (const char* lib : {"libdnnl.so.3", "libdnnl.so.2"})
-      if (void* h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD))
-        if (void* f = dlsym(h, "dnnl_sgemm")) return reinterpret_cast<SgemmFn>(f);
-    return nullptr;
-  }();
+  static const SgemmFn fn = reinterpret_cast<SgemmFn>(onednn_symbol("dnnl_sgemm"));
   return fn;
 }
 
@@ -81,14 +83,7 @@ using GemmBf16Fn = int (*)(char, char, int64_t, int64_t, int64_t, float, const u
                            int64_t, float, float*, int64_t);
 
 GemmBf16Fn onednn_gemm_bf16() {
-  static const GemmBf16Fn fn = []() -> GemmBf16Fn {
-    if (const char* v = std::getenv("GANFORGE_GEMM"); v && std::string(v) == "libtorch") return nullptr;
-    if (void* f = dlsym(RTLD_DEFAULT, "dnnl_gemm_bf16bf16f32")) return reinterpret_cast<GemmBf16Fn>(f);
-    for (const char* lib : {"libdnnl.so.3", "libdnnl.so.2"})
-      if (void* h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD))
-        if (void* f = dlsym(h, "dnnl_gemm_bf16bf16f32")) return reinterpret_cast<GemmBf16Fn>(f);
-    return nullptr;
-  }();
+  static const GemmBf16Fn fn = reinterpret_cast<GemmBf16Fn>(onednn_symbol("dnnl_gemm_bf16bf16f32"));
   return fn;
 }
 
