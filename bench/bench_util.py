@@ -1,6 +1,7 @@
 """What the bench scripts share: the ganforge binary they run and their results files."""
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +20,11 @@ def cli(*args):
     if p.returncode != 0:
         raise SystemExit(f"{args}: {p.stderr}")
     return p.stdout
+
+
+def mean_sd(values):
+    """Mean and sample standard deviation (n - 1; 0 for one value) of a list of numbers over seeds."""
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
 def read_jsonl(path):

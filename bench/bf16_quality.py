@@ -18,7 +18,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench_util import cli, read_jsonl
+from bench_util import cli, mean_sd, read_jsonl
 
 PRECISIONS = ("fp32", "bf16")
 COLOURS = {"fp32": (31, 119, 180), "bf16": (255, 127, 14)}
@@ -37,10 +37,6 @@ def curve(run):
             if j.get("event") == "eval" and "fid" in j:
                 out.append((j["step"], j["fid"]))
     return out
-
-
-def mean_sd(v):
-    return statistics.mean(v), (statistics.stdev(v) if len(v) > 1 else 0.0)
 
 
 def table(a, done):

@@ -18,7 +18,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench_util import cli, read_jsonl
+from bench_util import cli, mean_sd, read_jsonl
 
 
 def stem(config):
@@ -32,9 +32,9 @@ def is_image(line):
 
 
 def row_image(name, lines):
-    def stat(key):
+    def stat(key):  # FID may be absent (--eval-metrics without fid)
         v = [l[key] for l in lines if l.get(key) is not None]
-        return (statistics.mean(v), statistics.stdev(v) if len(v) > 1 else 0.0) if v else (float("nan"), 0.0)
+        return mean_sd(v) if v else (float("nan"), 0.0)
     cov, cov_sd = stat("modes_covered")
     kl, kl_sd = stat("kl")
     fid, fid_sd = stat("fid")
@@ -47,9 +47,7 @@ def row_image(name, lines):
 
 def row(name, lines):
     def stat(key, scale=1.0):
-        v = [scale * l[key] for l in lines]
-        sd = statistics.stdev(v) if len(v) > 1 else 0.0
-        return statistics.mean(v), sd
+        return mean_sd([scale * l[key] for l in lines])
     cov, cov_sd = stat("modes_covered")
     hq, hq_sd = stat("high_quality", 100)
     kl, kl_sd = stat("reverse_kl")

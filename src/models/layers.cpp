@@ -227,27 +227,22 @@ torch::Tensor linear_bf16_save(torch::autograd::AutogradContext* ctx, const torc
 
 torch::autograd::variable_list linear_bf16_backward(torch::autograd::AutogradContext* ctx, const torch::Tensor& grad,
                                                     bool has_bias) {
+  // create_graph: the fp32 path's differentiable backward, on the same saved fp32 x and W.
+  if (torch::GradMode::is_enabled()) return linear_backward(ctx, grad, has_bias);
   const torch::Tensor gy = grad.contiguous();
   torch::Tensor gx, gw, gb;
-  if (torch::GradMode::is_enabled()) {  // create_graph: differentiable fp32 operations
-    const auto saved = ctx->get_saved_variables();
-    if (ctx->needs_input_grad(0)) gx = gy.mm(saved[1]);
-    if (ctx->needs_input_grad(1)) gw = gy.t().mm(saved[0]);
-    if (has_bias && ctx->needs_input_grad(2)) gb = gy.sum(0);
-  } else {
-    const torch::Tensor xb = ctx->saved_data["xb"].toTensor(), wb = ctx->saved_data["wb"].toTensor();
-    const int64_t n = xb.size(0), in = xb.size(1), out = wb.size(0);
-    const torch::Tensor gyb = gy.to(torch::kBFloat16);
-    if (ctx->needs_input_grad(0)) {  // [N, in] = gy [N, out] W [out, in]
-      gx = torch::empty({n, in}, gy.options());
-      gemm_bf16(false, false, n, in, out, gyb, out, wb, in, 0, gx.data_ptr<float>(), in);
-    }
-    if (ctx->needs_input_grad(1)) {  // [out, in] = gy^T x
-      gw = torch::empty({out, in}, gy.options());
-      gemm_bf16(true, false, out, in, n, gyb, out, xb, in, 0, gw.data_ptr<float>(), in);
-    }
-    if (has_bias && ctx->needs_input_grad(2)) gb = column_sums(gy);
+  const torch::Tensor xb = ctx->saved_data["xb"].toTensor(), wb = ctx->saved_data["wb"].toTensor();
+  const int64_t n = xb.size(0), in = xb.size(1), out = wb.size(0);
+  const torch::Tensor gyb = gy.to(torch::kBFloat16);
+  if (ctx->needs_input_grad(0)) {  // [N, in] = gy [N, out] W [out, in]
+    gx = torch::empty({n, in}, gy.options());
+    gemm_bf16(false, false, n, in, out, gyb, out, wb, in, 0, gx.data_ptr<float>(), in);
   }
+  if (ctx->needs_input_grad(1)) {  // [out, in] = gy^T x
+    gw = torch::empty({out, in}, gy.options());
+    gemm_bf16(true, false, out, in, n, gyb, out, xb, in, 0, gw.data_ptr<float>(), in);
+  }
+  if (has_bias && ctx->needs_input_grad(2)) gb = column_sums(gy);
   if (has_bias) return {gx, gw, gb};
   return {gx, gw};
 }
@@ -286,9 +281,9 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const fl
 std::string gemm_kernel() { return onednn_sgemm() ? "onednn" : "libtorch"; }
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  const bool track = torch::GradMode::is_enabled() &&
+                     (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
   if (bf16_path(x, weight, bias)) {
-    const bool track = torch::GradMode::is_enabled() &&
-                       (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
     if (!track)
       return linear_bf16_forward(x.to(torch::kBFloat16).contiguous(), weight.to(torch::kBFloat16).contiguous(),
                                  bias.defined() ? bias.contiguous() : bias);
@@ -296,8 +291,6 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const 
   }
   if (!fast_path(x, weight, bias)) return torch::linear(x, weight, bias);
   const torch::Tensor xc = x.contiguous(), wc = weight.contiguous(), bc = bias.defined() ? bias.contiguous() : bias;
-  const bool track = torch::GradMode::is_enabled() &&
-                     (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
   if (!track) return linear_forward(xc, wc, bc);
   return bc.defined() ? LinearFunction::apply(xc, wc, bc) : LinearNoBiasFunction::apply(xc, wc);
 }
@@ -368,13 +361,13 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
   // Under bf16 autocast, cast as autocast casts torch::conv_transpose2d (it does not see this function): bf16
   // input, weight and bias, a bf16 output; the casts are differentiable, so the gradients reach the fp32
   // parameters in fp32.
+  torch::Tensor xi = x, wi = weight, bi = bias;
   if (precision::autocast_on()) {
-    const torch::Tensor xb = x.to(torch::kBFloat16), wb = weight.to(torch::kBFloat16);
-    torch::Tensor y = TransposedConvolution::apply(xb, wb, stride, padding);
-    return bias.defined() ? y + bias.to(torch::kBFloat16).view({1, -1, 1, 1}) : y;
+    xi = x.to(torch::kBFloat16), wi = weight.to(torch::kBFloat16);
+    if (bias.defined()) bi = bias.to(torch::kBFloat16);
   }
-  torch::Tensor y = TransposedConvolution::apply(x, weight, stride, padding);
-  return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+  torch::Tensor y = TransposedConvolution::apply(xi, wi, stride, padding);
+  return bi.defined() ? y + bi.view({1, -1, 1, 1}) : y;
 }
 
 ConvTranspose2dImpl::ConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions& o)

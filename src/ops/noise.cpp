@@ -67,7 +67,8 @@ void temper_to_uniforms(const uint32_t* __restrict words, int64_t n, float* __re
   }
 }
 
-// n calls of uniform(engine) below, at once: the engine is left where those calls leave it.
+// n uniforms as n calls of at::uniform_real_distribution<float>(0, 1) on the engine draw them, at once: the
+// engine is left where those calls leave it.
 void fill_uniforms(at::mt19937& engine, float* out, int64_t n) {
   at::mt19937_data_pod d = engine.data();
   for (int64_t i = 0; i < n;) {
@@ -92,11 +93,6 @@ namespace ganforge::ops {
 #ifdef GANFORGE_PARALLEL_RANDN
 namespace {
 
-// at::uniform_real_distribution<float>(0, 1) of one engine output: its low 24 bits over 2^24.
-inline float uniform(at::mt19937& engine) {
-  return static_cast<float>(engine() & ((1u << 24) - 1)) * (1.0f / static_cast<float>(1u << 24));
-}
-
 at::Tensor parallel_randn(int64_t rows, int64_t cols, at::Generator& gen) {
   const int64_t size = rows * cols;
   at::Tensor out = torch::empty({rows, cols}, torch::kFloat32);
@@ -110,7 +106,7 @@ at::Tensor parallel_randn(int64_t rows, int64_t cols, at::Generator& gen) {
   });
   if (size % 16 != 0) {  // as LibTorch: the last 16 drawn again and transformed
     float* tail = data + size - 16;
-    for (int i = 0; i < 16; ++i) tail[i] = uniform(engine);
+    fill_uniforms(engine, tail, 16);
     box_muller_16(tail);
   }
   impl->set_engine(engine);
