@@ -86,7 +86,7 @@ class Stacked : public Extractor {
 // The evaluator as extraction runs it (eval mode, weights fixed): each batch norm folded into the
 // convolution or linear layer before it (W' = W s, b' = beta - mean s, s = gamma / sqrt(var + eps)), ReLU in
 // place. The same function as NetImpl::features to float rounding (features move by ~1e-6 relative), with
-// four passes over the activations fewer: 1.3x faster here. Folded on the first batch.
+// four passes over the activations fewer (speed not yet measured in bench/). Folded on the first batch.
 class BuiltIn : public Extractor {
  public:
   Net net{nullptr};
