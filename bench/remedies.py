@@ -58,10 +58,11 @@ def row(name, lines):
             f"{hq:.1f} +- {hq_sd:.1f}% | {kl:.3f} +- {kl_sd:.3f} | {secs:.0f} s |")
 
 
-def figure(a, path, tile=160, label=150):
+def figure(a, path, tile=160):
     """Rows of configs, columns of seeds: the last samples picture of each run (the scatter plot for 2D data)."""
     from PIL import Image, ImageDraw
     names = [stem(c) for c in a.configs]
+    label = 12 + 6 * max(len(n) for n in names)  # PIL's default font: 6 px a character; no name cut off
     out = Image.new("RGB", (label + tile * len(a.seeds), 20 + tile * len(names)), "white")
     draw = ImageDraw.Draw(out)
     for j, seed in enumerate(a.seeds):
