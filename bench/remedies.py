@@ -149,9 +149,14 @@ def main():
     for name, lines in rows.items():
         md.append(row_image(name, lines) if images else row(name, lines))
     md.append("")
-    protocol = ("26,000 samples per seed (VEEGAN/PacGAN protocol: each channel's digit named by the evaluator, a "
-                "mode covered by at least one sample; KL of the mode histogram to the real data's; FID of the "
-                "stacked features against the real train split)" if images else
+    first = next(iter(rows.values()))[0] if rows else {}
+    stacked = first.get("modes") == 1000
+    protocol = ((f"{first.get('n', 0):,} samples per seed (VEEGAN/PacGAN protocol: each channel's digit named by the "
+                 "evaluator, a mode covered by at least one sample; KL of the mode histogram to the real data's; FID "
+                 "of the stacked features against the real train split)") if images and stacked else
+                (f"{first.get('n', 0):,} samples per seed (modes: the classes the evaluator names, a class covered by "
+                 "at least one sample; KL of the class histogram to the real data's; FID against the real train "
+                 "split)") if images else
                 "2,500 samples per seed (PacGAN protocol: nearest mode within 3 sigma is high quality; a mode is "
                 "covered by at least one such sample; reverse KL of the covered-mode histogram to uniform)")
     md.append(protocol + "; standard deviation over seeds (n - 1). Command: `/usr/bin/python3 bench/remedies.py --configs "
